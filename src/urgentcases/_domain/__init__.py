@@ -1,0 +1,1 @@
+"""The pure domain: values and functions without I/O, clocks or global state."""

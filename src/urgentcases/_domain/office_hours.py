@@ -1,0 +1,511 @@
+"""An insurer's office hours (kontortid): when its offices are open (R2, R3)."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+
+from urgentcases._domain.calendar import FAST_YEARS, HolidayCalendar
+from urgentcases._domain.reasons import Reason
+from urgentcases.exceptions import InvalidOfficeHoursError, NaiveDatetimeError
+
+__all__ = ["WEEKDAYS", "Interval", "OfficeHours"]
+
+WEEKDAYS = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+"""Weekday names in `datetime.date.weekday` order, as used in hours files."""
+
+_MINUTES_PER_DAY = 24 * 60
+_CLOCK = re.compile(r"(\d\d):(\d\d)")
+_UTC = UTC
+# Probing a zone's UTC offset this far apart cannot step over two transitions:
+# the closest pair in the IANA database since 1970 is 6.9 days apart (Gaza, Recife).
+_TRANSITION_PROBE_SECONDS = 3 * 86_400
+
+
+def _parse_clock(text: str) -> int:
+    match = _CLOCK.fullmatch(text)
+    if match is None:
+        raise InvalidOfficeHoursError(f"{text!r} is not a time of day as HH:MM")
+    hours, minutes = int(match[1]), int(match[2])
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        raise InvalidOfficeHoursError(f"{text!r} is not a time between 00:00 and 24:00")
+    return hours * 60 + minutes
+
+
+def _format_clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@attrs.frozen(order=True)
+class Interval:
+    """A half-open interval ``[start, end)`` of local wall-clock time within a day.
+
+    Times are minutes after midnight; ``end`` may be ``1440`` (24:00), so a day
+    can be open until midnight. ``Interval.parse("08:00-16:00")`` is open at 08:00
+    and at 15:59, closed at 16:00.
+
+    Attributes:
+        start: First minute inside the interval, 0 to 1439.
+        end: First minute after the interval, ``start + 1`` to 1440.
+
+    >>> Interval.parse("08:00-16:00")
+    Interval(start=480, end=960)
+    >>> str(Interval(0, 1440))
+    '00:00-24:00'
+    """
+
+    start: int
+    end: int
+
+    def __attrs_post_init__(self) -> None:
+        for value in (self.start, self.end):
+            if type(value) is not int:
+                raise InvalidOfficeHoursError(
+                    f"interval bounds are whole minutes, not {value!r}"
+                )
+        if not (
+            0 <= self.start <= _MINUTES_PER_DAY and 0 <= self.end <= _MINUTES_PER_DAY
+        ):
+            raise InvalidOfficeHoursError(
+                f"interval bounds must be 0 to 1440 minutes (00:00 to 24:00), "
+                f"not ({self.start}, {self.end})"
+            )
+        if self.end <= self.start:
+            raise InvalidOfficeHoursError(f"interval {self}: end must be after start")
+
+    @classmethod
+    def parse(cls, text: str) -> Interval:
+        """Parse ``"HH:MM-HH:MM"``, e.g. ``"08:00-16:00"`` or ``"22:00-24:00"``."""
+        if not isinstance(text, str) or text.count("-") != 1:
+            raise InvalidOfficeHoursError(
+                f"{text!r} is not an interval as HH:MM-HH:MM, e.g. '08:00-16:00'"
+            )
+        start, end = (part.strip() for part in text.split("-"))
+        return cls(_parse_clock(start), _parse_clock(end))
+
+    def __str__(self) -> str:
+        return f"{_format_clock(self.start)}-{_format_clock(self.end)}"
+
+
+def _day(intervals: Iterable[Interval | str]) -> tuple[Interval, ...]:
+    if isinstance(intervals, str | Interval):
+        intervals = [intervals]
+    parsed = sorted(
+        item if isinstance(item, Interval) else Interval.parse(item)
+        for item in intervals
+    )
+    for before, after in itertools.pairwise(parsed):
+        if after.start < before.end:
+            raise InvalidOfficeHoursError(f"intervals {before} and {after} overlap")
+    return tuple(parsed)
+
+
+def _week(
+    days: Sequence[Iterable[Interval | str]],
+) -> tuple[tuple[Interval, ...], ...]:
+    if isinstance(days, str) or len(days) != 7:
+        raise InvalidOfficeHoursError(
+            "week must list seven days, Monday first, each a sequence of intervals"
+        )
+    week = []
+    for name, intervals in zip(WEEKDAYS, days, strict=True):
+        try:
+            week.append(_day(intervals))
+        except InvalidOfficeHoursError as error:
+            raise InvalidOfficeHoursError(f"{name}: {error}") from None
+        except TypeError:
+            raise InvalidOfficeHoursError(
+                f"{name}: {intervals!r} is not a sequence of intervals"
+            ) from None
+    return tuple(week)
+
+
+def _dates(values: Iterable[date]) -> frozenset[date]:
+    result = frozenset(values)
+    for value in result:
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise InvalidOfficeHoursError(f"{value!r} is not a date")
+    return result
+
+
+@attrs.frozen
+class _DayTable:
+    """What is known about one kind of day, minute by minute."""
+
+    open: tuple[bool, ...]
+    reasons: tuple[Reason, ...]
+    flips: tuple[int, ...]  # minutes m > 0 with open[m] != open[m - 1]
+
+    @classmethod
+    def build(cls, intervals: tuple[Interval, ...], closed: Reason) -> _DayTable:
+        if not intervals:
+            return cls((False,) * _MINUTES_PER_DAY, (closed,) * _MINUTES_PER_DAY, ())
+        first, last = intervals[0].start, intervals[-1].end
+        reasons = [Reason.BETWEEN_INTERVALS] * _MINUTES_PER_DAY
+        reasons[:first] = [Reason.BEFORE_OPENING] * first
+        reasons[last:] = [Reason.AFTER_CLOSING] * (_MINUTES_PER_DAY - last)
+        for interval in intervals:
+            span = interval.end - interval.start
+            reasons[interval.start : interval.end] = [Reason.INSIDE_OFFICE_HOURS] * span
+        is_open = tuple(reason is Reason.INSIDE_OFFICE_HOURS for reason in reasons)
+        flips = tuple(
+            m for m in range(1, _MINUTES_PER_DAY) if is_open[m] != is_open[m - 1]
+        )
+        return cls(is_open, tuple(reasons), flips)
+
+
+_CLOSED_DAY = _DayTable.build((), Reason.EXTRA_CLOSED_DATE)
+
+
+def _offset_at(zone: ZoneInfo, second: int) -> timedelta:
+    offset = datetime.fromtimestamp(second, zone).utcoffset()
+    assert offset is not None  # a ZoneInfo always knows its offset
+    return offset
+
+
+def _first_transition(zone: ZoneInfo, start: int, end: int) -> int | None:
+    """Return the first second in ``(start, end]`` whose UTC offset differs."""
+    before = _offset_at(zone, start)
+    low = start
+    while low < end:
+        high = min(low + _TRANSITION_PROBE_SECONDS, end)
+        if _offset_at(zone, high) != before:
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _offset_at(zone, middle) == before:
+                    low = middle
+                else:
+                    high = middle
+            return high
+        low = high
+    return None
+
+
+def _year_second(year: int) -> int:
+    return int(datetime(year, 1, 1, tzinfo=_UTC).timestamp())
+
+
+def _gap_ordinals(zone: ZoneInfo, years: range) -> frozenset[int]:
+    """Local dates in *years* on which some wall-clock times do not exist."""
+    found: set[int] = set()
+    end = _year_second(years.stop)
+    second: int | None = _year_second(years.start) - 86_400
+    while second is not None:
+        second = _first_transition(zone, second, end)
+        if second is None:
+            break
+        before, after = _offset_at(zone, second - 1), _offset_at(zone, second)
+        if after > before:
+            instant = datetime.fromtimestamp(second, _UTC).replace(tzinfo=None)
+            first = (instant + before).toordinal()
+            last = (instant + after - timedelta(microseconds=1)).toordinal()
+            found.update(range(first, last + 1))
+    return frozenset(found)
+
+
+def _zone(key: str) -> ZoneInfo:
+    if not isinstance(key, str):
+        raise InvalidOfficeHoursError(
+            f"time_zone must be an IANA zone name, not {key!r}"
+        )
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise InvalidOfficeHoursError(
+            f"{key!r} is not an IANA time zone, e.g. 'Europe/Copenhagen'"
+        ) from error
+
+
+@attrs.frozen
+class OfficeHours:
+    """An insurer's office hours (*kontortid*), in its own time zone.
+
+    An instant is inside office hours when, in the insurer's zone, its date is not
+    closed and its wall-clock time lies in one of that weekday's intervals. A date
+    is closed when it is an extra closed date, or a holiday of the calendar that is
+    not an extra open date. An extra open date only reopens a holiday: a weekday
+    without intervals stays closed.
+
+    Attributes:
+        time_zone: IANA zone name, e.g. ``"Europe/Copenhagen"``.
+        week: Seven tuples of intervals, Monday first; an empty tuple is a day
+            without office hours. Strings such as ``"08:00-16:00"`` are accepted
+            and parsed; intervals are sorted and must not overlap.
+        calendar: Public holidays on which the offices are closed, or None.
+        closed_dates: Extra dates on which the offices are closed (e.g. 24 December).
+        open_dates: Holidays on which the offices are open nevertheless.
+
+    Raises:
+        InvalidOfficeHoursError: On construction, for an unknown zone, a malformed
+            or overlapping interval, or a date both closed and open.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> hours = OfficeHours.weekdays("08:00", "16:00")
+    >>> cph = ZoneInfo("Europe/Copenhagen")
+    >>> hours.is_open(datetime(2026, 12, 4, 15, 59, tzinfo=cph))
+    True
+    >>> hours.is_open(datetime(2026, 12, 4, 16, 0, tzinfo=cph))
+    False
+    >>> hours.next_change(datetime(2026, 12, 4, 16, 0, tzinfo=cph)).isoformat()
+    '2026-12-07T08:00:00+01:00'
+    """
+
+    time_zone: str
+    week: tuple[tuple[Interval, ...], ...] = attrs.field(converter=_week)
+    calendar: HolidayCalendar | None = None
+    closed_dates: frozenset[date] = attrs.field(default=frozenset(), converter=_dates)
+    open_dates: frozenset[date] = attrs.field(default=frozenset(), converter=_dates)
+
+    _zone: ZoneInfo = attrs.field(init=False, eq=False, repr=False)
+    # Day tables indexed by ``ordinal % 7`` (ordinal 1 is a Monday).
+    _tables: tuple[_DayTable, ...] = attrs.field(init=False, eq=False, repr=False)
+    _open: tuple[tuple[bool, ...], ...] = attrs.field(init=False, eq=False, repr=False)
+    # Dates in [_fast_first, _fast_end) need only the weekly table, except the
+    # _special ones: closed dates, and dates whose wall clock has a gap (so a
+    # datetime there may name a time that does not exist).
+    _fast_first: int = attrs.field(init=False, eq=False, repr=False)
+    _fast_end: int = attrs.field(init=False, eq=False, repr=False)
+    _special: frozenset[int] = attrs.field(init=False, eq=False, repr=False)
+    _ever_open: bool = attrs.field(init=False, eq=False, repr=False)
+    _always_open: bool = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.calendar is not None and not isinstance(self.calendar, HolidayCalendar):
+            raise InvalidOfficeHoursError(
+                f"calendar must be a HolidayCalendar or None, not {self.calendar!r}"
+            )
+        both = self.closed_dates & self.open_dates
+        if both:
+            raise InvalidOfficeHoursError(
+                f"dates both closed and open: {', '.join(map(str, sorted(both)))}"
+            )
+        zone = _zone(self.time_zone)
+        built: dict[tuple[tuple[Interval, ...], Reason], _DayTable] = {}
+        tables: list[_DayTable] = [_CLOSED_DAY] * 7
+        for weekday, intervals in enumerate(self.week):
+            no_hours = Reason.WEEKEND if weekday >= 5 else Reason.CLOSED_WEEKDAY
+            key = (intervals, no_hours)
+            if key not in built:
+                built[key] = _DayTable.build(intervals, no_hours)
+            tables[(weekday + 1) % 7] = built[key]
+        closed = {d.toordinal() for d in self.closed_dates}
+        if self.calendar is not None:
+            closed |= self.calendar.fast_ordinals() - {
+                d.toordinal() for d in self.open_dates
+            }
+        years = FAST_YEARS if self.calendar is None else self.calendar.fast_years
+        first, end = (
+            date(years.start, 1, 1).toordinal(),
+            date(years.stop, 1, 1).toordinal(),
+        )
+        special = {o for o in closed if first <= o < end}
+        set_ = object.__setattr__
+        set_(self, "_fast_first", first)
+        set_(self, "_fast_end", end)
+        set_(self, "_zone", zone)
+        set_(self, "_tables", tuple(tables))
+        set_(self, "_open", tuple(table.open for table in tables))
+        set_(self, "_special", frozenset(special | _gap_ordinals(zone, years)))
+        set_(self, "_ever_open", any(t.flips or t.open[0] for t in tables))
+        set_(self, "_always_open", all(t.open[0] and not t.flips for t in tables))
+
+    # -- construction -----------------------------------------------------------
+
+    @classmethod
+    def weekdays(
+        cls,
+        start: str = "08:00",
+        end: str = "16:00",
+        *,
+        time_zone: str = "Europe/Copenhagen",
+        country: str | None = "DK",
+        subdivision: str | None = None,
+        closed_dates: Iterable[date] = (),
+        open_dates: Iterable[date] = (),
+    ) -> OfficeHours:
+        """Open Monday to Friday from *start* to *end*, closed on public holidays.
+
+        The defaults are the article's example: 08:00-16:00 in
+        Europe/Copenhagen with Danish public holidays.
+        """
+        day = (Interval(_parse_clock(start), _parse_clock(end)),)
+        return cls(
+            time_zone=time_zone,
+            week=(day,) * 5 + ((),) * 2,
+            calendar=None if country is None else HolidayCalendar(country, subdivision),
+            closed_dates=frozenset(closed_dates),
+            open_dates=frozenset(open_dates),
+        )
+
+    # -- queries ------------------------------------------------------------------
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The insurer's time zone."""
+        return self._zone
+
+    def localize(self, at: datetime) -> datetime:
+        """Return the instant *at* as a wall-clock time in the insurer's zone.
+
+        Raises:
+            NaiveDatetimeError: *at* has no UTC offset.
+        """
+        tz = at.tzinfo
+        if tz is self._zone:
+            return at
+        if tz is None or at.utcoffset() is None:
+            raise NaiveDatetimeError(at)
+        return at.astimezone(self._zone)
+
+    def is_open(self, at: datetime) -> bool:
+        """Return whether the instant *at* lies inside office hours (the hot path).
+
+        Raises:
+            NaiveDatetimeError: *at* has no UTC offset.
+        """
+        # `_resolve` inlined: this is the check a portal makes on every page view.
+        tz = at.tzinfo
+        if tz is self._zone:
+            local = at
+        elif tz is None or at.utcoffset() is None:
+            raise NaiveDatetimeError(at)
+        else:
+            local = at.astimezone(self._zone)
+        ordinal = local.toordinal()
+        if ordinal in self._special or not self._fast_first <= ordinal < self._fast_end:
+            local, ordinal, closed = self._resolve_special(local)
+            if closed is not None:
+                return False
+        return self._open[ordinal % 7][local.hour * 60 + local.minute]
+
+    def reason_at(self, at: datetime) -> Reason:
+        """Return why *at* is inside or outside office hours.
+
+        One of `Reason.INSIDE_OFFICE_HOURS`, `BEFORE_OPENING`, `AFTER_CLOSING`,
+        `BETWEEN_INTERVALS`, `WEEKEND`, `CLOSED_WEEKDAY`, `PUBLIC_HOLIDAY` or
+        `EXTRA_CLOSED_DATE`. A holiday or closed date that falls on a weekend
+        gives the more specific holiday or closed-date reason.
+
+        Raises:
+            NaiveDatetimeError: *at* has no UTC offset.
+        """
+        local, ordinal, closed = self._resolve(at)
+        if closed is not None:
+            return closed
+        return self._tables[ordinal % 7].reasons[local.hour * 60 + local.minute]
+
+    def next_change(self, at: datetime) -> datetime | None:
+        """Return the first instant after *at* at which `is_open` changes its answer.
+
+        The result is in the insurer's zone; None when the answer never changes
+        (no office hours at all, or open around the clock with no closed date
+        ahead). It is exact across daylight-saving changes, holidays and year ends.
+
+        Raises:
+            NaiveDatetimeError: *at* has no UTC offset.
+        """
+        local = self._resolve(at)[0]
+        if not self._ever_open:
+            return None
+        state = self.is_open(local)
+        try:
+            while True:
+                wall = self._next_wall_change(local, state)
+                if wall is None:
+                    return None
+                offset = local.utcoffset()
+                assert offset is not None
+                candidate = (wall - offset).replace(tzinfo=_UTC)
+                start = int(local.timestamp())
+                end = int(candidate.timestamp())
+                transition = _first_transition(self._zone, start, end)
+                if transition is None:
+                    return candidate.astimezone(self._zone)
+                local = datetime.fromtimestamp(transition, self._zone)
+                if self.is_open(local) != state:
+                    return local
+        except OverflowError:
+            # The change would come after datetime.max: within what a datetime
+            # can say, the answer never changes.
+            return None
+
+    # -- internals ----------------------------------------------------------------
+
+    def _resolve(self, at: datetime) -> tuple[datetime, int, Reason | None]:
+        """Return *at*'s wall-clock time, its date's ordinal and why it is closed."""
+        local = self.localize(at)
+        ordinal = local.toordinal()
+        if ordinal in self._special or not self._fast_first <= ordinal < self._fast_end:
+            return self._resolve_special(local)
+        return local, ordinal, None
+
+    def _resolve_special(self, local: datetime) -> tuple[datetime, int, Reason | None]:
+        # A datetime on a day with a gap may name a wall-clock time that does not
+        # exist; PEP 495 says which instant it is, and that instant's wall clock
+        # is the one that counts.
+        local = local.astimezone(_UTC).astimezone(self._zone)
+        ordinal = local.toordinal()
+        return local, ordinal, self._closed_reason(ordinal)
+
+    def _closed_reason(self, ordinal: int) -> Reason | None:
+        """Return why the date is closed, or None for an ordinary day."""
+        day = date.fromordinal(ordinal)
+        if day in self.closed_dates:
+            return Reason.EXTRA_CLOSED_DATE
+        if day in self.open_dates or self.calendar is None:
+            return None
+        if self.calendar.is_holiday(day):
+            return Reason.PUBLIC_HOLIDAY
+        return None
+
+    def _table(self, ordinal: int) -> _DayTable:
+        if self._closed_reason(ordinal) is not None:
+            return _CLOSED_DAY
+        return self._tables[ordinal % 7]
+
+    def _next_wall_change(self, local: datetime, state: bool) -> datetime | None:
+        """Return the first wall-clock time after *local* whose answer differs.
+
+        It walks days in wall-clock time, as if the UTC offset never changed;
+        `next_change` corrects for transitions.
+        """
+        ordinal = local.toordinal()
+        flips = self._table(ordinal).flips
+        index = bisect.bisect_right(flips, local.hour * 60 + local.minute)
+        if index < len(flips):
+            return _wall(ordinal, flips[index])
+        if state and self._always_open and self.calendar is None:
+            ahead = [
+                d.toordinal() for d in self.closed_dates if d.toordinal() > ordinal
+            ]
+            return _wall(min(ahead), 0) if ahead else None
+        last = date.max.toordinal()
+        while ordinal < last:
+            ordinal += 1
+            table = self._table(ordinal)
+            if table.open[0] != state:
+                return _wall(ordinal, 0)
+            if table.flips:
+                return _wall(ordinal, table.flips[0])
+        return None
+
+
+def _wall(ordinal: int, minute: int) -> datetime:
+    return datetime.combine(date.fromordinal(ordinal), time()) + timedelta(
+        minutes=minute
+    )
