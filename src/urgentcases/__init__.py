@@ -27,6 +27,7 @@ from urgentcases._domain.policy import (
 )
 from urgentcases._domain.reasons import Reason
 from urgentcases.exceptions import (
+    CalendarRangeError,
     InvalidOfficeHoursError,
     InvalidPermissionError,
     NaiveDatetimeError,
@@ -38,6 +39,7 @@ __all__ = [
     "EXAMPLE_HOURS_TOML",
     "FAST_YEARS",
     "WEEKDAYS",
+    "CalendarRangeError",
     "CreationDecision",
     "HolidayCalendar",
     "HolidayName",

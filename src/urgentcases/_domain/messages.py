@@ -153,7 +153,9 @@ def render_decision(decision: CreationDecision, language: Language) -> str:
     hours = decision.office_hours
     now = hours.localize(decision.at)
     change = decision.next_change
-    when = "" if change is None else format_moment(change, now, language)
+    when = (
+        "" if change is None else format_moment(hours.localize(change), now, language)
+    )
     if reason is Reason.INSIDE_OFFICE_HOURS:
         return _TEXT["inside" if change else "inside_forever"][language].format(
             when=when

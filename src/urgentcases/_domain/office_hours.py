@@ -262,7 +262,7 @@ class OfficeHours:
     >>> hours.is_open(datetime(2026, 12, 4, 16, 0, tzinfo=cph))
     False
     >>> hours.next_change(datetime(2026, 12, 4, 16, 0, tzinfo=cph)).isoformat()
-    '2026-12-07T08:00:00+01:00'
+    '2026-12-07T07:00:00+00:00'
     """
 
     time_zone: str
@@ -412,9 +412,12 @@ class OfficeHours:
     def next_change(self, at: datetime) -> datetime | None:
         """Return the first instant after *at* at which `is_open` changes its answer.
 
-        The result is in the insurer's zone; None when the answer never changes
-        (no office hours at all, or open around the clock with no closed date
-        ahead). It is exact across daylight-saving changes, holidays and year ends.
+        The result is an aware UTC datetime (compare it freely: a wall time in a
+        repeated hour would compare unequal to every other zone's, PEP 495);
+        `localize` turns it into the insurer's wall clock. None when the answer
+        never changes (no office hours at all, or open around the clock with no
+        closed date ahead). It is exact across daylight-saving changes, holidays
+        and year ends.
 
         Raises:
             NaiveDatetimeError: *at* has no UTC offset.
@@ -435,10 +438,10 @@ class OfficeHours:
                 end = int(candidate.timestamp())
                 transition = _first_transition(self._zone, start, end)
                 if transition is None:
-                    return candidate.astimezone(self._zone)
+                    return candidate
                 local = datetime.fromtimestamp(transition, self._zone)
                 if self.is_open(local) != state:
-                    return local
+                    return local.astimezone(_UTC)
         except OverflowError:
             # The change would come after datetime.max: within what a datetime
             # can say, the answer never changes.

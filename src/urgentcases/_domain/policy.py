@@ -144,7 +144,7 @@ class CreationDecision:
 
     @functools.cached_property
     def next_change(self) -> datetime | None:
-        """The first instant after `at` at which the answer flips (insurer's zone).
+        """The first instant after `at` at which the answer flips, in UTC.
 
         None when it never does (`Permission.NEVER` and `Permission.ALWAYS`, or
         office hours that never change).
@@ -184,7 +184,9 @@ class CreationDecision:
             "reason": self.reason.value,
             "permission": self.permission.value,
             "at": self.office_hours.localize(self.at).isoformat(),
-            "next_change": None if next_change is None else next_change.isoformat(),
+            "next_change": None
+            if next_change is None
+            else self.office_hours.localize(next_change).isoformat(),
             "holiday": None if holiday is None else holiday.in_language(language),
             "message": self.message(language),
         }
