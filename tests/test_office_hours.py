@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import CPH
 from tests.instants import cph, utc
 from urgentcases import (
-    CalendarRangeError,
+    DateRangeError,
     HolidayCalendar,
     HolidayName,
     Interval,
@@ -266,7 +266,7 @@ class TestCalendarChanges:
     def test_years_the_calendar_does_not_know_are_refused(self) -> None:
         """No silent 'no holiday' beyond the holidays package's last year."""
         hours = OfficeHours.weekdays()
-        with pytest.raises(CalendarRangeError, match="2101"):
+        with pytest.raises(DateRangeError, match="2101"):
             hours.is_open(cph(2101, 1, 3, 10, 0))
         without_calendar = OfficeHours.weekdays(country=None)
         assert without_calendar.is_open(cph(2101, 1, 3, 10, 0))
@@ -431,3 +431,25 @@ class TestInstants:
             assert (
                 article_hours.reason_at(instant.astimezone(tz)) is Reason.AFTER_CLOSING
             )
+
+    def test_instants_beyond_what_the_zone_can_express_are_refused(
+        self, article_hours: OfficeHours
+    ) -> None:
+        """datetime.max in UTC is year 10000 in Copenhagen: a typed error."""
+        at = datetime.max.replace(tzinfo=UTC)
+        for method in (article_hours.is_open, article_hours.reason_at):
+            with pytest.raises(DateRangeError, match="cannot be expressed"):
+                method(at)
+
+    def test_no_change_is_reported_beyond_datetime_max(self) -> None:
+        """Near the end of representable time the answer never changes."""
+        hours = OfficeHours("UTC", [["08:00-16:00"]] * 5 + [[]] * 2)
+        friday = datetime(9999, 12, 31, 17, 0, tzinfo=UTC)
+        assert hours.next_change(friday) is None
+
+    def test_next_change_refuses_years_the_calendar_does_not_know(self) -> None:
+        """Friday 31 December 2100, 17:00: the next change lies in 2101, unknown."""
+        hours = OfficeHours.weekdays()
+        assert not hours.is_open(cph(2100, 12, 31, 17, 0))
+        with pytest.raises(DateRangeError, match="2101"):
+            hours.next_change(cph(2100, 12, 31, 17, 0))

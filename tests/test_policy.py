@@ -157,6 +157,19 @@ class TestDecision:
         assert isinstance(decision, CreationDecision)
         with pytest.raises(AttributeError):
             decision.reason = Reason.WEEKEND  # type: ignore[misc]
+        with pytest.raises(AttributeError):
+            decision.note = "no new attributes either"  # type: ignore[attr-defined]
+        assert hash(decision) == hash(decide_creation(OUTSIDE, article_hours, at))
+
+    def test_repr_names_the_decision_not_the_whole_office_hours(
+        self, article_hours: OfficeHours
+    ) -> None:
+        """The repr stays short: permission, reason and instant."""
+        decision = decide_creation(OUTSIDE, article_hours, cph(2026, 12, 3, 10, 0))
+        assert repr(decision).startswith(
+            "CreationDecision(permission=<Permission.OUTSIDE_OFFICE_HOURS"
+        )
+        assert "OfficeHours" not in repr(decision)
 
     def test_as_json_data(self, article_hours: OfficeHours) -> None:
         """to_dict gives stable codes and ISO instants in the insurer's zone."""

@@ -27,7 +27,7 @@ from urgentcases._domain.policy import (
 )
 from urgentcases._domain.reasons import Reason
 from urgentcases.exceptions import (
-    CalendarRangeError,
+    DateRangeError,
     InvalidOfficeHoursError,
     InvalidPermissionError,
     NaiveDatetimeError,
@@ -39,8 +39,8 @@ __all__ = [
     "EXAMPLE_HOURS_TOML",
     "FAST_YEARS",
     "WEEKDAYS",
-    "CalendarRangeError",
     "CreationDecision",
+    "DateRangeError",
     "HolidayCalendar",
     "HolidayName",
     "Interval",

@@ -9,7 +9,7 @@ the builtin keeps working.
 from __future__ import annotations
 
 __all__ = [
-    "CalendarRangeError",
+    "DateRangeError",
     "InvalidOfficeHoursError",
     "InvalidPermissionError",
     "NaiveDatetimeError",
@@ -46,9 +46,11 @@ class UnsupportedLanguageError(UrgentCasesError, ValueError):
     """Text was asked for in a language other than Danish or English."""
 
 
-class CalendarRangeError(UrgentCasesError, ValueError):
-    """A date lies outside the years the holiday calendar knows.
+class DateRangeError(UrgentCasesError, ValueError):
+    """An instant lies outside the years the library can answer for.
 
-    The `holidays` package defines each country's holidays for a range of years
-    (for Denmark 1771 to 2100); no answer is guessed outside it.
+    That is a year the holiday calendar does not define (the `holidays`
+    package covers Denmark from 1771 to 2100), or an instant that cannot be
+    expressed in the insurer's zone (near `datetime.min` or `datetime.max`).
+    No answer is guessed.
     """

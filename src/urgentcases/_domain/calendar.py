@@ -9,7 +9,7 @@ from typing import Literal
 import attrs
 import holidays
 
-from urgentcases.exceptions import CalendarRangeError, InvalidOfficeHoursError
+from urgentcases.exceptions import DateRangeError, InvalidOfficeHoursError
 
 __all__ = ["FAST_YEARS", "HolidayCalendar", "HolidayName", "Language"]
 
@@ -57,7 +57,7 @@ class HolidayCalendar:
     The dates of `FAST_YEARS` are computed once, at construction, so that a
     lookup never consults (or grows) a lazily filled calendar. Other years the
     package covers are computed on each lookup: slower, never wrong. A year the
-    package does not cover raises `CalendarRangeError` rather than answering "no
+    package does not cover raises `DateRangeError` rather than answering "no
     holiday".
 
     Attributes:
@@ -134,7 +134,7 @@ class HolidayCalendar:
         """Return whether *day* is a holiday of this calendar.
 
         Raises:
-            CalendarRangeError: *day* lies outside `supported_years`.
+            DateRangeError: *day* lies outside `supported_years`.
         """
         if day.year in self._fast_years:
             return day.toordinal() in self._fast
@@ -142,7 +142,7 @@ class HolidayCalendar:
 
     def _year(self, year: int, language: str | None = None) -> holidays.HolidayBase:
         if year not in self._supported:
-            raise CalendarRangeError(
+            raise DateRangeError(
                 f"the holiday calendar for {self.country} covers "
                 f"{self._supported.start} to {self._supported.stop - 1}, not {year}"
             )

@@ -136,8 +136,10 @@ def format_moment(moment: datetime, now: datetime, language: Language) -> str:
     return f"{weekday} {moment.day} {month} {moment.year} {clock}"
 
 
-def render_decision(decision: CreationDecision, language: Language) -> str:
-    """Return *decision* as a sentence in *language*.
+def render_decision(
+    decision: CreationDecision, language: Language, change: datetime | None
+) -> str:
+    """Return *decision*, whose answer flips at *change*, as a sentence.
 
     See `CreationDecision.message`.
     """
@@ -152,7 +154,6 @@ def render_decision(decision: CreationDecision, language: Language) -> str:
         return _TEXT["always"][language]
     hours = decision.office_hours
     now = hours.localize(decision.at)
-    change = decision.next_change
     when = (
         "" if change is None else format_moment(hours.localize(change), now, language)
     )

@@ -5,15 +5,20 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
 from urgentcases._domain.calendar import FAST_YEARS, HolidayCalendar
 from urgentcases._domain.reasons import Reason
-from urgentcases.exceptions import InvalidOfficeHoursError, NaiveDatetimeError
+from urgentcases.exceptions import (
+    DateRangeError,
+    InvalidOfficeHoursError,
+    NaiveDatetimeError,
+)
 
 __all__ = ["WEEKDAYS", "Interval", "OfficeHours"]
 
@@ -29,6 +34,10 @@ WEEKDAYS = (
 """Weekday names in `datetime.date.weekday` order, as used in hours files."""
 
 _MINUTES_PER_DAY = 24 * 60
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_ONE_SECOND = timedelta(seconds=1)
+# The last instant whose wall clock every zone can still express.
+_LAST_SECOND = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp())
 _CLOCK = re.compile(r"(\d\d):(\d\d)")
 _UTC = UTC
 # Probing a zone's UTC offset this far apart cannot step over two transitions:
@@ -169,6 +178,10 @@ class _DayTable:
 
 
 _CLOSED_DAY = _DayTable.build((), Reason.EXTRA_CLOSED_DATE)
+_INSIDE = Reason.INSIDE_OFFICE_HOURS
+_NO_TZINFO = object()  # is no datetime's tzinfo
+# tzinfo classes that always know their UTC offset: no need to ask.
+_TRUSTED = frozenset({timezone, ZoneInfo})
 
 
 def _offset_at(zone: ZoneInfo, second: int) -> timedelta:
@@ -199,22 +212,133 @@ def _year_second(year: int) -> int:
     return int(datetime(year, 1, 1, tzinfo=_UTC).timestamp())
 
 
-def _gap_ordinals(zone: ZoneInfo, years: range) -> frozenset[int]:
-    """Local dates in *years* on which some wall-clock times do not exist."""
-    found: set[int] = set()
-    end = _year_second(years.stop)
-    second: int | None = _year_second(years.start) - 86_400
-    while second is not None:
-        second = _first_transition(zone, second, end)
-        if second is None:
-            break
-        before, after = _offset_at(zone, second - 1), _offset_at(zone, second)
-        if after > before:
+@attrs.frozen
+class _Transitions:
+    """A zone's UTC-offset changes over some years, for the hot path."""
+
+    start: int  # the scan covered the seconds (start, end]
+    end: int
+    seconds: list[int]  # epoch seconds of each change
+    minutes: list[int]  # UTC minute keys (ordinal * 1440 + minute) of each change
+    offsets: list[int]  # offset in minutes before the first change, then after each
+    gap_ordinals: frozenset[int]  # local dates on which some wall times do not exist
+    whole_minutes: bool  # every change and offset falls on a whole minute
+
+    @classmethod
+    def scan(cls, zone: ZoneInfo, years: range) -> _Transitions:
+        """Find the changes from a day before *years* to a day after them."""
+        start = second = _year_second(years.start) - 86_400
+        end = _year_second(years.stop) + 86_400
+        offsets = [_offset_at(zone, second)]
+        seconds: list[int] = []
+        minutes: list[int] = []
+        gaps: set[int] = set()
+        whole = True
+        while (found := _first_transition(zone, second, end)) is not None:
+            second = found
+            before, after = offsets[-1], _offset_at(zone, second)
             instant = datetime.fromtimestamp(second, _UTC).replace(tzinfo=None)
-            first = (instant + before).toordinal()
-            last = (instant + after - timedelta(microseconds=1)).toordinal()
-            found.update(range(first, last + 1))
-    return frozenset(found)
+            seconds.append(second)
+            minutes.append(_minute_key(instant))
+            offsets.append(after)
+            whole = whole and second % 60 == 0
+            if after > before:
+                first = (instant + before).toordinal()
+                last = (instant + after - timedelta(microseconds=1)).toordinal()
+                gaps.update(range(first, last + 1))
+        whole = whole and all(o % timedelta(minutes=1) == timedelta() for o in offsets)
+        return cls(
+            start,
+            end,
+            seconds,
+            minutes,
+            [offset // timedelta(minutes=1) for offset in offsets],
+            frozenset(gaps),
+            whole,
+        )
+
+    def first_after(self, zone: ZoneInfo, start: int, end: int) -> int | None:
+        """Return the first second in ``(start, end]`` at which the offset changes.
+
+        Looked up in the scan where it covers the span, probed otherwise.
+        """
+        if not (self.start <= start and end <= self.end):
+            return _first_transition(zone, start, end)
+        index = bisect.bisect_right(self.seconds, start)
+        if index < len(self.seconds) and self.seconds[index] <= end:
+            return self.seconds[index]
+        return None
+
+
+def _minute_key(naive: datetime) -> int:
+    return naive.toordinal() * _MINUTES_PER_DAY + naive.hour * 60 + naive.minute
+
+
+_T = TypeVar("_T")
+
+
+@attrs.frozen
+class _Window:
+    """The years in which the hot path answers from precomputed tables."""
+
+    zone: ZoneInfo
+    first: int  # ordinal of the first date
+    end: int  # ordinal after the last date
+    transitions: _Transitions
+
+    def __contains__(self, ordinal: int) -> bool:
+        return self.first <= ordinal < self.end
+
+    @property
+    def gap_ordinals(self) -> frozenset[int]:
+        return self.transitions.gap_ordinals
+
+    def compile(
+        self,
+        week: tuple[tuple[_T, ...], ...],
+        special: dict[int, _T | None],
+        exact: Callable[[datetime], _T],
+    ) -> Callable[[datetime], _T]:
+        """Return a function of an instant that answers from the tables.
+
+        *week* holds a minute table per ``ordinal % 7``; *special* the answer for
+        closed dates, or None where only *exact* can answer (a gap day). Dates
+        outside the window, and unknown tzinfos, go to *exact* as well.
+        """
+        zone, first, span = self.zone, self.first, self.end - self.first
+        changes, offsets = self.transitions.minutes, self.transitions.offsets
+        # UTC input takes the minute-count path only where it is exact.
+        utc = _UTC if self.transitions.whole_minutes else _NO_TZINFO
+        day = _MINUTES_PER_DAY
+        bisect_right = bisect.bisect_right
+
+        by_hour = tuple(
+            tuple(minutes[hour * 60 : hour * 60 + 60] for hour in range(24))
+            for minutes in week
+        )
+
+        def special_or_exact(at: datetime, ordinal: int) -> _T:
+            answer = special.get(ordinal)
+            return exact(at) if answer is None else answer
+
+        def lookup(at: datetime) -> _T:
+            tz = at.tzinfo
+            if tz is zone:
+                ordinal = at.toordinal()
+                if ordinal in special or not 0 <= ordinal - first < span:
+                    return special_or_exact(at, ordinal)
+                return by_hour[ordinal % 7][at.hour][at.minute]
+            if tz is utc:
+                # Shift UTC's minute count by the offset in force: no datetime.
+                key = at.toordinal() * day + at.hour * 60 + at.minute
+                key += offsets[bisect_right(changes, key)]
+                ordinal = key // day
+                if ordinal in special or not 0 <= ordinal - first < span:
+                    return special_or_exact(at, ordinal)
+                return week[ordinal % 7][key - ordinal * day]
+            return exact(at)
+
+        return lookup
 
 
 def _zone(key: str) -> ZoneInfo:
@@ -274,13 +398,19 @@ class OfficeHours:
     _zone: ZoneInfo = attrs.field(init=False, eq=False, repr=False)
     # Day tables indexed by ``ordinal % 7`` (ordinal 1 is a Monday).
     _tables: tuple[_DayTable, ...] = attrs.field(init=False, eq=False, repr=False)
-    _open: tuple[tuple[bool, ...], ...] = attrs.field(init=False, eq=False, repr=False)
-    # Dates in [_fast_first, _fast_end) need only the weekly table, except the
-    # _special ones: closed dates, and dates whose wall clock has a gap (so a
-    # datetime there may name a time that does not exist).
-    _fast_first: int = attrs.field(init=False, eq=False, repr=False)
-    _fast_end: int = attrs.field(init=False, eq=False, repr=False)
-    _special: frozenset[int] = attrs.field(init=False, eq=False, repr=False)
+    reason_check: Callable[[datetime], Reason] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+    """`reason_at` at its fastest: a function of the instant alone, built with
+    the office hours (see `outside_check`)."""
+    outside_check: Callable[[datetime], bool] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+    """``not is_open`` at its fastest: a function of the instant alone, built with
+    the office hours. For an ordinary date it calls nothing else; use it where
+    the check runs on every page view."""
+    _window: _Window = attrs.field(init=False, eq=False, repr=False)
+    _closed_in_window: frozenset[int] = attrs.field(init=False, eq=False, repr=False)
     _ever_open: bool = attrs.field(init=False, eq=False, repr=False)
     _always_open: bool = attrs.field(init=False, eq=False, repr=False)
 
@@ -313,14 +443,36 @@ class OfficeHours:
             date(years.start, 1, 1).toordinal(),
             date(years.stop, 1, 1).toordinal(),
         )
-        special = {o for o in closed if first <= o < end}
+        transitions = _Transitions.scan(zone, years)
         set_ = object.__setattr__
-        set_(self, "_fast_first", first)
-        set_(self, "_fast_end", end)
         set_(self, "_zone", zone)
         set_(self, "_tables", tuple(tables))
-        set_(self, "_open", tuple(table.open for table in tables))
-        set_(self, "_special", frozenset(special | _gap_ordinals(zone, years)))
+        # Dates in [first, end) need only the weekly tables, except these: closed
+        # dates (with their answer) and dates whose wall clock has a gap (None: a
+        # datetime there may name a time that does not exist).
+        window = _Window(zone, first, end, transitions)
+        set_(self, "_window", window)
+        set_(self, "_closed_in_window", frozenset(o for o in closed if o in window))
+        special: dict[int, Reason | None] = {
+            o: self._closed_reason(o) for o in self._closed_in_window
+        }
+        special.update(dict.fromkeys(transitions.gap_ordinals))
+        set_(
+            self,
+            "reason_check",
+            window.compile(
+                tuple(table.reasons for table in tables), special, self._exact_reason
+            ),
+        )
+        set_(
+            self,
+            "outside_check",
+            window.compile(
+                tuple(tuple(not o for o in table.open) for table in tables),
+                {o: None if r is None else True for o, r in special.items()},
+                lambda at: self._exact_reason(at) is not _INSIDE,
+            ),
+        )
         set_(self, "_ever_open", any(t.flips or t.open[0] for t in tables))
         set_(self, "_always_open", all(t.open[0] and not t.flips for t in tables))
 
@@ -364,34 +516,26 @@ class OfficeHours:
 
         Raises:
             NaiveDatetimeError: *at* has no UTC offset.
+            DateRangeError: *at* cannot be expressed in the insurer's zone.
         """
         tz = at.tzinfo
         if tz is self._zone:
             return at
-        if tz is None or at.utcoffset() is None:
+        if tz.__class__ not in _TRUSTED and (tz is None or at.utcoffset() is None):
             raise NaiveDatetimeError(at)
-        return at.astimezone(self._zone)
+        try:
+            return at.astimezone(self._zone)
+        except OverflowError:
+            raise _unrepresentable(at, self.time_zone) from None
 
     def is_open(self, at: datetime) -> bool:
-        """Return whether the instant *at* lies inside office hours (the hot path).
+        """Return whether the instant *at* lies inside office hours.
 
         Raises:
             NaiveDatetimeError: *at* has no UTC offset.
+            DateRangeError: *at* lies in a year the calendar does not define.
         """
-        # `_resolve` inlined: this is the check a portal makes on every page view.
-        tz = at.tzinfo
-        if tz is self._zone:
-            local = at
-        elif tz is None or at.utcoffset() is None:
-            raise NaiveDatetimeError(at)
-        else:
-            local = at.astimezone(self._zone)
-        ordinal = local.toordinal()
-        if ordinal in self._special or not self._fast_first <= ordinal < self._fast_end:
-            local, ordinal, closed = self._resolve_special(local)
-            if closed is not None:
-                return False
-        return self._open[ordinal % 7][local.hour * 60 + local.minute]
+        return not self.outside_check(at)
 
     def reason_at(self, at: datetime) -> Reason:
         """Return why *at* is inside or outside office hours.
@@ -403,11 +547,9 @@ class OfficeHours:
 
         Raises:
             NaiveDatetimeError: *at* has no UTC offset.
+            DateRangeError: *at* lies in a year the calendar does not define.
         """
-        local, ordinal, closed = self._resolve(at)
-        if closed is not None:
-            return closed
-        return self._tables[ordinal % 7].reasons[local.hour * 60 + local.minute]
+        return self.reason_check(at)
 
     def next_change(self, at: datetime) -> datetime | None:
         """Return the first instant after *at* at which `is_open` changes its answer.
@@ -422,7 +564,7 @@ class OfficeHours:
         Raises:
             NaiveDatetimeError: *at* has no UTC offset.
         """
-        local = self._resolve(at)[0]
+        local = self._exact(at)
         if not self._ever_open:
             return None
         state = self.is_open(local)
@@ -433,12 +575,20 @@ class OfficeHours:
                     return None
                 offset = local.utcoffset()
                 assert offset is not None
-                candidate = (wall - offset).replace(tzinfo=_UTC)
-                start = int(local.timestamp())
-                end = int(candidate.timestamp())
-                transition = _first_transition(self._zone, start, end)
+                # The wall time as an instant, if the offset stays as it is.
+                ordinal, minute = wall
+                candidate = (
+                    (ordinal - _EPOCH_ORDINAL) * 86_400
+                    + minute * 60
+                    - offset // _ONE_SECOND
+                )
+                transition = self._window.transitions.first_after(
+                    self._zone, int(local.timestamp()), candidate
+                )
                 if transition is None:
-                    return candidate
+                    if candidate > _LAST_SECOND:
+                        return None
+                    return datetime.fromtimestamp(candidate, _UTC)
                 local = datetime.fromtimestamp(transition, self._zone)
                 if self.is_open(local) != state:
                     return local.astimezone(_UTC)
@@ -449,21 +599,27 @@ class OfficeHours:
 
     # -- internals ----------------------------------------------------------------
 
-    def _resolve(self, at: datetime) -> tuple[datetime, int, Reason | None]:
-        """Return *at*'s wall-clock time, its date's ordinal and why it is closed."""
-        local = self.localize(at)
+    def _exact_reason(self, at: datetime) -> Reason:
+        """`reason_at` the slow, exact way: any date, any tzinfo, any wall time."""
+        local = self._exact(at)
         ordinal = local.toordinal()
-        if ordinal in self._special or not self._fast_first <= ordinal < self._fast_end:
-            return self._resolve_special(local)
-        return local, ordinal, None
+        closed = self._closed_reason(ordinal)
+        if closed is not None:
+            return closed
+        return self._tables[ordinal % 7].reasons[local.hour * 60 + local.minute]
 
-    def _resolve_special(self, local: datetime) -> tuple[datetime, int, Reason | None]:
+    def _exact(self, at: datetime) -> datetime:
         # A datetime on a day with a gap may name a wall-clock time that does not
         # exist; PEP 495 says which instant it is, and that instant's wall clock
         # is the one that counts.
-        local = local.astimezone(_UTC).astimezone(self._zone)
+        local = self.localize(at)
         ordinal = local.toordinal()
-        return local, ordinal, self._closed_reason(ordinal)
+        if ordinal in self._window and ordinal not in self._window.gap_ordinals:
+            return local
+        try:
+            return local.astimezone(_UTC).astimezone(self._zone)
+        except OverflowError:
+            raise _unrepresentable(at, self.time_zone) from None
 
     def _closed_reason(self, ordinal: int) -> Reason | None:
         """Return why the date is closed, or None for an ordinary day."""
@@ -477,38 +633,39 @@ class OfficeHours:
         return None
 
     def _table(self, ordinal: int) -> _DayTable:
-        if self._closed_reason(ordinal) is not None:
-            return _CLOSED_DAY
-        return self._tables[ordinal % 7]
+        if ordinal in self._window:
+            closed = ordinal in self._closed_in_window
+        else:
+            closed = self._closed_reason(ordinal) is not None
+        return _CLOSED_DAY if closed else self._tables[ordinal % 7]
 
-    def _next_wall_change(self, local: datetime, state: bool) -> datetime | None:
+    def _next_wall_change(self, local: datetime, state: bool) -> tuple[int, int] | None:
         """Return the first wall-clock time after *local* whose answer differs.
 
-        It walks days in wall-clock time, as if the UTC offset never changed;
-        `next_change` corrects for transitions.
+        The time is a date's ordinal and a minute of that day. It walks days in
+        wall-clock time, as if the UTC offset never changed; `next_change`
+        corrects for transitions.
         """
         ordinal = local.toordinal()
         flips = self._table(ordinal).flips
         index = bisect.bisect_right(flips, local.hour * 60 + local.minute)
         if index < len(flips):
-            return _wall(ordinal, flips[index])
+            return ordinal, flips[index]
         if state and self._always_open and self.calendar is None:
             ahead = [
                 d.toordinal() for d in self.closed_dates if d.toordinal() > ordinal
             ]
-            return _wall(min(ahead), 0) if ahead else None
+            return (min(ahead), 0) if ahead else None
         last = date.max.toordinal()
         while ordinal < last:
             ordinal += 1
             table = self._table(ordinal)
             if table.open[0] != state:
-                return _wall(ordinal, 0)
+                return ordinal, 0
             if table.flips:
-                return _wall(ordinal, table.flips[0])
+                return ordinal, table.flips[0]
         return None
 
 
-def _wall(ordinal: int, minute: int) -> datetime:
-    return datetime.combine(date.fromordinal(ordinal), time()) + timedelta(
-        minutes=minute
-    )
+def _unrepresentable(at: datetime, zone: str) -> DateRangeError:
+    return DateRangeError(f"{at.isoformat()} cannot be expressed in {zone}")

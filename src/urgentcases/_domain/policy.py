@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import enum
-import functools
 from datetime import datetime
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from urgentcases._domain.calendar import HolidayName, Language
 from urgentcases._domain.messages import render_decision
@@ -52,6 +49,13 @@ class Permission(enum.Enum):
         )
 
 
+# Module constants: looking an enum member up on its class is slow on the hot path.
+_NEVER = Permission.NEVER
+_OUTSIDE = Permission.OUTSIDE_OFFICE_HOURS
+_ALWAYS = Permission.ALWAYS
+_new_tuple = tuple.__new__
+
+
 def _unknown_permission(permission: object) -> InvalidPermissionError:
     return InvalidPermissionError(
         f"{permission!r} is not a Permission; use Permission.parse() for strings"
@@ -68,12 +72,12 @@ def may_create(permission: Permission, hours: OfficeHours, at: datetime) -> bool
         NaiveDatetimeError: *at* has no UTC offset.
         InvalidPermissionError: *permission* is not a `Permission`.
     """
-    if permission is Permission.OUTSIDE_OFFICE_HOURS:
-        return not hours.is_open(at)
+    if permission is _OUTSIDE:
+        return hours.outside_check(at)
     hours.localize(at)
-    if permission is Permission.ALWAYS:
+    if permission is _ALWAYS:
         return True
-    if permission is Permission.NEVER:
+    if permission is _NEVER:
         return False
     raise _unknown_permission(permission)
 
@@ -100,27 +104,37 @@ def decide_creation(
     >>> decision.message("da")
     'Det er kontortid. Akut sager kan oprettes igen fra i dag kl. 16:00.'
     """
-    if permission is Permission.OUTSIDE_OFFICE_HOURS:
-        reason = hours.reason_at(at)
+    if permission is _OUTSIDE:
+        reason = hours.reason_check(at)
     else:
         hours.localize(at)
-        if permission is Permission.ALWAYS:
+        if permission is _ALWAYS:
             reason = Reason.ALWAYS_GRANTED
-        elif permission is Permission.NEVER:
+        elif permission is _NEVER:
             reason = Reason.NEVER_GRANTED
         else:
             raise _unknown_permission(permission)
-    return CreationDecision(permission, reason, at, hours)
+    # tuple.__new__ skips the named tuple's Python-level __new__: hot path.
+    return _new_tuple(CreationDecision, (permission, reason, at, hours))
 
 
 _REFUSING = frozenset({Reason.NEVER_GRANTED, Reason.INSIDE_OFFICE_HOURS})
 
 
-@attrs.frozen
-class CreationDecision:
+class _DecisionFields(NamedTuple):
+    permission: Permission
+    reason: Reason
+    at: datetime
+    office_hours: OfficeHours
+
+
+class CreationDecision(_DecisionFields):
     """Whether an office may create an urgent case at an instant, and why.
 
     Truthy exactly when creation is allowed. Obtain one from `decide_creation`.
+    An immutable value compared by its fields; it is a named tuple underneath,
+    because portals make one per page view and a tuple is the cheapest
+    immutable object Python builds.
 
     Attributes:
         permission: The office's permission.
@@ -129,10 +143,7 @@ class CreationDecision:
         office_hours: The insurer's office hours the decision was made under.
     """
 
-    permission: Permission
-    reason: Reason
-    at: datetime
-    office_hours: OfficeHours = attrs.field(repr=False)
+    __slots__ = ()
 
     @property
     def allowed(self) -> bool:
@@ -142,14 +153,21 @@ class CreationDecision:
     def __bool__(self) -> bool:
         return self.reason not in _REFUSING
 
-    @functools.cached_property
+    def __repr__(self) -> str:
+        return (
+            f"CreationDecision(permission={self.permission!r}, "
+            f"reason={self.reason!r}, at={self.at!r})"
+        )
+
+    @property
     def next_change(self) -> datetime | None:
         """The first instant after `at` at which the answer flips, in UTC.
 
         None when it never does (`Permission.NEVER` and `Permission.ALWAYS`, or
-        office hours that never change).
+        office hours that never change). Computed on each access (a few
+        microseconds), so a decision that is only tested for truth stays cheap.
         """
-        if self.permission is not Permission.OUTSIDE_OFFICE_HOURS:
+        if self.permission is not _OUTSIDE:
             return None
         return self.office_hours.next_change(self.at)
 
@@ -168,7 +186,7 @@ class CreationDecision:
         fra fredag kl. 16:00." / "Urgent cases can be created again from Friday
         16:00."
         """
-        return render_decision(self, language)
+        return render_decision(self, language, self.next_change)
 
     def to_dict(self, language: Language = "da") -> dict[str, Any]:
         """Return the decision as JSON-ready data, with the message in *language*.
@@ -178,15 +196,14 @@ class CreationDecision:
         ``holiday`` (the holiday's name in *language*, or null), ``message``.
         """
         holiday = self.holiday
-        next_change = self.next_change
+        change = self.next_change
+        localize = self.office_hours.localize
         return {
             "allowed": self.allowed,
             "reason": self.reason.value,
             "permission": self.permission.value,
-            "at": self.office_hours.localize(self.at).isoformat(),
-            "next_change": None
-            if next_change is None
-            else self.office_hours.localize(next_change).isoformat(),
+            "at": localize(self.at).isoformat(),
+            "next_change": None if change is None else localize(change).isoformat(),
             "holiday": None if holiday is None else holiday.in_language(language),
-            "message": self.message(language),
+            "message": render_decision(self, language, change),
         }
