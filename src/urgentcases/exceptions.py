@@ -8,11 +8,33 @@ the builtin keeps working.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from urgentcases._domain.forms import FieldError
+    from urgentcases._domain.policy import CreationDecision
+
 __all__ = [
+    "BudgetRequiredError",
+    "CaseNotFoundError",
+    "ConflictError",
+    "CreationRefusedError",
     "DateRangeError",
+    "DuplicateIdentifierError",
+    "EnhancedNotEnabledError",
+    "IdempotencyKeyReusedError",
+    "InvalidFormError",
+    "InvalidLinkTargetError",
     "InvalidOfficeHoursError",
     "InvalidPermissionError",
+    "InvalidSettingsError",
+    "InvalidTransitionError",
     "NaiveDatetimeError",
+    "NotPermittedError",
+    "RefusedError",
+    "StorageError",
+    "TaskNotFoundError",
     "UnsupportedLanguageError",
     "UrgentCasesError",
 ]
@@ -54,3 +76,81 @@ class DateRangeError(UrgentCasesError, ValueError):
     expressed in the insurer's zone (near `datetime.min` or `datetime.max`).
     No answer is guessed.
     """
+
+
+class InvalidSettingsError(UrgentCasesError, ValueError):
+    """Insurer settings, an office, a grant or a user are invalid."""
+
+
+class EnhancedNotEnabledError(InvalidSettingsError):
+    """An enhanced right was granted while the portal's enhanced switch is off (R6)."""
+
+
+class CreationRefusedError(UrgentCasesError, PermissionError):
+    """The office may not create an urgent case now; ``decision`` says why."""
+
+    def __init__(self, decision: CreationDecision) -> None:
+        super().__init__(decision.message("en"))
+        self.decision = decision
+
+
+class InvalidFormError(UrgentCasesError, ValueError):
+    """A form has invalid fields; ``errors`` lists every one of them (R8)."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__(
+            "; ".join(f"{error.field}: {error.message}" for error in errors)
+        )
+        self.errors = tuple(errors)
+
+
+class RefusedError(UrgentCasesError):
+    """An action was refused; ``reason`` is a stable code for the cause.
+
+    Every guard (``can_convert``, ``can_link``, …) answers with the same code
+    its action raises with.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class NotPermittedError(RefusedError, PermissionError):
+    """The user may not do this: wrong kind of user, too low a level, no right."""
+
+
+class InvalidTransitionError(RefusedError):
+    """The case's state does not allow the action (e.g. linking a discontinued case)."""
+
+
+class InvalidLinkTargetError(InvalidTransitionError):
+    """The target of a link is not an open normal case of the same insurer."""
+
+
+class BudgetRequiredError(RefusedError):
+    """The task's type needs an approved budget before anything is reported (R11)."""
+
+
+class DuplicateIdentifierError(RefusedError, ValueError):
+    """A case id or case number is already taken within the insurer (R9, R14)."""
+
+
+class IdempotencyKeyReusedError(RefusedError, ValueError):
+    """An idempotency key was sent again with a different request."""
+
+
+class CaseNotFoundError(UrgentCasesError, LookupError):
+    """No case has that id within the insurer."""
+
+
+class TaskNotFoundError(UrgentCasesError, LookupError):
+    """The case has no task with that id."""
+
+
+class ConflictError(UrgentCasesError):
+    """Someone else changed the case first; reload it and decide again (R16)."""
+
+
+class StorageError(UrgentCasesError):
+    """The storage failed; nothing of the action was kept."""

@@ -12,7 +12,7 @@ from urgentcases.exceptions import UnsupportedLanguageError
 if TYPE_CHECKING:
     from urgentcases._domain.policy import CreationDecision
 
-__all__ = ["format_moment", "render_decision"]
+__all__ = ["format_moment", "pending_notice", "render_decision"]
 
 _WEEKDAYS: dict[Language, tuple[str, ...]] = {
     "da": ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"),
@@ -169,3 +169,18 @@ def render_decision(
     return _TEXT["outside" if change else "outside_forever"][language].format(
         why=why, when=when
     )
+
+
+def pending_notice(count: int, language: Language = "da") -> str:
+    """The notice on the case list and dashboard (R12), pluralised correctly.
+
+    >>> pending_notice(1), pending_notice(3), pending_notice(0, "en")
+    ('1 sag skal tilknyttes', '3 sager skal tilknyttes', '0 cases must be linked')
+    """
+    if language not in _WEEKDAYS:
+        raise UnsupportedLanguageError(
+            f"language must be 'da' or 'en', not {language!r}"
+        )
+    if language == "da":
+        return f"{count} {'sag' if count == 1 else 'sager'} skal tilknyttes"
+    return f"{count} {'case' if count == 1 else 'cases'} must be linked"
