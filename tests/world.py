@@ -7,6 +7,7 @@ Saturday 5 December 2026, 22:00 in Copenhagen is outside office hours; Friday
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import attrs
 
@@ -59,7 +60,7 @@ ENHANCED_GRANT: Grant = grant(
 )
 
 
-def form(**changes: object) -> UrgentCaseForm:
+def form(**changes: Any) -> UrgentCaseForm:
     """A valid form: water damage with a first-aid task for Aarhus."""
     base = UrgentCaseForm(
         policyholder="Søren Åberg",

@@ -117,7 +117,10 @@ class UnitOfWork(Protocol):
     Use it as a context manager; leaving the block without `commit` rolls back.
     """
 
-    cases: CaseRepository
+    @property
+    def cases(self) -> CaseRepository:
+        """The unit's view of the cases."""
+        ...
 
     def __enter__(self) -> Self: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 import attrs
@@ -62,6 +63,10 @@ class TaskRequest:
     office: Office | None = None
 
 
+def _requests(value: Iterable[TaskRequest]) -> tuple[TaskRequest, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class UrgentCaseForm:
     """What a partner user enters to create an urgent case.
@@ -86,7 +91,7 @@ class UrgentCaseForm:
     phone: str = ""
     case_id: str | None = None
     event_code: str | None = None
-    tasks: tuple[TaskRequest, ...] = attrs.field(default=(), converter=tuple)
+    tasks: tuple[TaskRequest, ...] = attrs.field(default=(), converter=_requests)
 
     def text_fields(self) -> tuple[tuple[str, str], ...]:
         """The filled-in text fields as sorted (name, value) pairs, stripped."""
