@@ -15,7 +15,7 @@ from datetime import datetime
 
 from urgentcases._domain import lifecycle
 from urgentcases._domain.calendar import Language
-from urgentcases._domain.forms import FieldError, UrgentCaseForm
+from urgentcases._domain.forms import UrgentCaseForm, valid_code
 from urgentcases._domain.lifecycle import Outcome, ReportForm, Verdict
 from urgentcases._domain.messages import pending_notice
 from urgentcases._domain.model import (
@@ -32,7 +32,6 @@ from urgentcases.exceptions import (
     ConflictError,
     DuplicateIdentifierError,
     IdempotencyKeyReusedError,
-    InvalidFormError,
     NotPermittedError,
 )
 from urgentcases.ports import CaseQuery, UnitOfWork
@@ -82,22 +81,14 @@ class UrgentCaseService:
                         return _replay(
                             unit, insurer, idempotency_key, known, fingerprint
                         )
-                if form.case_id is not None and grant.defines_case_id(insurer):
-                    chosen = lifecycle.urgent_id(insurer, chosen=form.case_id)
-                    if any(
-                        unit.cases.find(insurer.id, name) is not None
-                        for name in {chosen, form.case_id}
-                    ):
-                        raise InvalidFormError(
-                            [FieldError("case_id", "taken", "is already a case")]
-                        )
                 outcome = lifecycle.create_urgent_case(
                     insurer=insurer,
                     grant=grant,
                     user=user,
                     form=form,
                     at=at,
-                    number=1 if form.case_id else unit.cases.next_number(insurer.id),
+                    number=self._free_number(unit, insurer, form),
+                    chosen_id_taken=self._chosen_id_taken(unit, insurer, form),
                 )
                 unit.cases.add(outcome.case)
                 if idempotency_key is not None:
@@ -213,7 +204,6 @@ class UrgentCaseService:
         """
         with self._units() as unit:
             case = self._visible(unit, user, insurer, case_id)
-            self._number_free(unit, insurer, case_number)
             outcome = lifecycle.convert_to_normal(
                 case,
                 insurer=insurer,
@@ -222,6 +212,8 @@ class UrgentCaseService:
                 handler=handler,
                 at=at,
             )
+            # Only once the user may convert: no one else learns which numbers exist.
+            self._number_free(unit, insurer, case_number)
             unit.cases.save(outcome.case)
             unit.commit()
             return outcome
@@ -380,6 +372,31 @@ class UrgentCaseService:
                 f"user {user.id} may not see case {case_id}", reason="not_visible"
             )
         return case
+
+    @staticmethod
+    def _chosen_id_taken(
+        unit: UnitOfWork, insurer: Insurer, form: UrgentCaseForm
+    ) -> bool:
+        if form.case_id is None or not valid_code(form.case_id):
+            return False
+        chosen = lifecycle.urgent_id(insurer, chosen=form.case_id)
+        return any(
+            unit.cases.find(insurer.id, name) is not None
+            for name in {chosen, form.case_id}
+        )
+
+    @staticmethod
+    def _free_number(unit: UnitOfWork, insurer: Insurer, form: UrgentCaseForm) -> int:
+        """The next sequence number whose generated id no chosen id has taken."""
+        if form.case_id is not None:
+            return 1  # unused: the office chose the id
+        while True:
+            number = unit.cases.next_number(insurer.id)
+            if (
+                unit.cases.find(insurer.id, lifecycle.urgent_id(insurer, number=number))
+                is None
+            ):
+                return number
 
     @staticmethod
     def _number_free(unit: UnitOfWork, insurer: Insurer, case_number: str) -> None:

@@ -360,7 +360,11 @@ def _may_assign(
         )
     if office.partner_id == user.partner_id:
         return _ALLOWED
-    if grant_ is None or grant_.office_id != user.office.id:
+    if (
+        grant_ is None
+        or grant_.office_id != user.office.id
+        or grant_.insurer_id != case.insurer_id
+    ):
         return _refuse(
             NotPermittedError,
             "assign_other_partner",
@@ -429,13 +433,15 @@ def create_urgent_case(
     form: UrgentCaseForm,
     at: datetime,
     number: int,
+    chosen_id_taken: bool = False,
 ) -> Outcome:
     """Create an urgent case from *form* (R5, R8-R11).
 
     *grant* is what *insurer* allows the user's office; *number* the next
     number of the insurer's sequence (used when the office does not choose the
-    id). Every form problem, including tasks the office may not assign, is
-    reported at once.
+    id); *chosen_id_taken* whether storage already has a case with the id the
+    form chooses. Every form problem, including tasks the office may not
+    assign and a taken id, is reported at once.
 
     Raises:
         NotPermittedError: The user is not a partner user of the granted office.
@@ -479,6 +485,8 @@ def create_urgent_case(
                 errors.append(
                     FieldError(f"tasks[{index}].office", "not_allowed", verdict.message)
                 )
+    if chosen_id_taken and not any(error.field == "case_id" for error in errors):
+        errors.append(FieldError("case_id", "taken", "is already a case"))
     if errors:
         raise InvalidFormError(errors)
     case_id = urgent_id(insurer, number=number, chosen=form.case_id)
