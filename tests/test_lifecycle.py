@@ -385,12 +385,13 @@ class TestCreate:
         [
             ("STORM-7", "Akut-STORM-7"),
             ("Akut-STORM-8", "Akut-STORM-8"),
-            ("Akut", "Akut"),
+            ("Akut", "Akut-Akut"),
+            ("akut-storm-9", "Akut-storm-9"),
             ("Akutskade-1", "Akut-Akutskade-1"),
         ],
     )
     def test_urgent_id_marks_a_chosen_id(self, chosen: str, expected: str) -> None:
-        """The prefix is added unless the id already starts with 'Akut-'."""
+        """Every id starts with 'Akut-', written the insurer's way, never twice."""
         assert urgent_id(INSURER, chosen=chosen) == expected
 
     @pytest.mark.parametrize("number", [None, 0, -1])

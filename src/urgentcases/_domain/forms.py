@@ -39,9 +39,9 @@ class FieldError:
     """One problem with one form field.
 
     Attributes:
-        field: The field's name, e.g. ``"loss_date"`` or ``"tasks[1].office_id"``.
+        field: The field's name, e.g. ``"loss_date"`` or ``"tasks[1].office"``.
         code: A stable code: ``required``, ``too_long``, ``invalid``,
-            ``invalid_character``, ``in_future``, ``not_allowed``.
+            ``invalid_character``, ``in_future``, ``not_allowed``, ``taken``.
         message: An English sentence for logs and developers.
     """
 
@@ -190,11 +190,11 @@ def validate_form(
     return tuple(errors)
 
 
-def valid_code(value: str) -> bool:
+def valid_code(value: object) -> bool:
     """Whether *value* is a valid case id or event code."""
-    return bool(_CODE.fullmatch(value))
+    return isinstance(value, str) and bool(_CODE.fullmatch(value))
 
 
-def valid_task_type(value: str) -> bool:
+def valid_task_type(value: object) -> bool:
     """Whether *value* is a valid task type."""
-    return bool(_TASK_TYPE.fullmatch(value))
+    return isinstance(value, str) and bool(_TASK_TYPE.fullmatch(value))

@@ -9,7 +9,6 @@ Nothing here reads a clock, touches storage or keeps state.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -393,8 +392,10 @@ def urgent_id(
     """
     prefix = insurer.id_prefix
     if chosen is not None:
-        if re.match(rf"{re.escape(prefix)}(-|$)", chosen, re.IGNORECASE):
-            return chosen
+        # "akut-storm-7" and "Akut-STORM-7" differ only in the marker's case:
+        # the marker is always written the insurer's way.
+        if chosen[: len(prefix) + 1].lower() == f"{prefix}-".lower():
+            chosen = chosen[len(prefix) + 1 :]
         return f"{prefix}-{chosen}"
     if number is None or number < 1:
         raise ValueError("a generated id needs a sequence number of 1 or more")
@@ -518,6 +519,7 @@ def create_urgent_case(
     events += [
         TaskAssigned(insurer.id, case_id, t.id, t.type, t.office_id, user.id, when)
         for t in tasks
+        if t.office_id is not None
     ]
     return Outcome((case,), tuple(events))
 
@@ -578,7 +580,9 @@ def assign_task(
         InvalidFormError: *task_type* is not a task type.
     """
     if (task_type is None) == (task_id is None):
-        raise ValueError("give exactly one of task_type and task_id")
+        raise InvalidFormError(
+            [FieldError("task", "invalid", "give exactly one of task_type and task_id")]
+        )
     _open(case, "assign a task")
     _may_assign(user, case, insurer, grant, office).raise_if_refused()
     when = utc_instant(at)
@@ -591,7 +595,7 @@ def assign_task(
         task = attrs.evolve(task, office_id=office.id)
     else:
         assert task_type is not None
-        if not isinstance(task_type, str) or not valid_task_type(task_type):
+        if not valid_task_type(task_type):
             raise InvalidFormError(
                 [FieldError("task_type", "invalid", "is not a task type")]
             )
@@ -667,6 +671,17 @@ class ReportForm:
         kind: object = self.kind
         if not isinstance(kind, ItemKind):
             return (FieldError("kind", "invalid", "is not an ItemKind"),)
+        texts = ("text", "file_name", "content_type", "checksum", "storage_uri")
+        for name in texts:
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                errors.append(FieldError(name, "invalid", "must be text"))
+            elif "\x00" in value:
+                errors.append(
+                    FieldError(name, "invalid_character", "contains a NUL character")
+                )
+        if errors:
+            return tuple(errors)
         if self.kind is ItemKind.NOTE:
             if not self.text.strip():
                 errors.append(FieldError("text", "required", "a note needs text"))
@@ -674,13 +689,9 @@ class ReportForm:
             for name in ("file_name", "content_type", "storage_uri"):
                 if not getattr(self, name).strip():
                     errors.append(FieldError(name, "required", "media need it"))
-        if type(self.size) is not int or self.size < 0:
+        size: object = self.size
+        if type(size) is not int or size < 0:
             errors.append(FieldError("size", "invalid", "is not a byte count"))
-        for name in ("text", "file_name", "content_type", "checksum", "storage_uri"):
-            if "\x00" in getattr(self, name):
-                errors.append(
-                    FieldError(name, "invalid_character", "contains a NUL character")
-                )
         return tuple(errors)
 
 

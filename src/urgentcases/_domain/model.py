@@ -144,6 +144,14 @@ class Grant:
     may_assign_other_partners: bool = False
     may_define_case_id: bool = False
 
+    def __attrs_post_init__(self) -> None:
+        _require_id(self.insurer_id, "insurer id")
+        _require_id(self.office_id, "office id")
+        if not isinstance(self.permission, Permission):
+            raise InvalidSettingsError(
+                f"permission must be a Permission, not {self.permission!r}"
+            )
+
     def assigns_other_partners(self, insurer: Insurer) -> bool:
         """Whether the assign right has effect: granted and the portal enhanced."""
         return self.may_assign_other_partners and insurer.enhanced
@@ -169,6 +177,15 @@ class InsurerUser:
     authority_level: int = 1
     name: str = ""
 
+    def __attrs_post_init__(self) -> None:
+        _require_id(self.id, "user id")
+        _require_id(self.insurer_id, "insurer id")
+        level: object = self.authority_level
+        if type(level) is not int or level < 1:
+            raise InvalidSettingsError(
+                f"authority_level is 1 or more, not {self.authority_level!r}"
+            )
+
 
 @attrs.frozen
 class PartnerUser:
@@ -183,6 +200,11 @@ class PartnerUser:
     id: str
     office: Office
     name: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        _require_id(self.id, "user id")
+        if not isinstance(self.office, Office):
+            raise InvalidSettingsError(f"office must be an Office, not {self.office!r}")
 
     @property
     def partner_id(self) -> str:
