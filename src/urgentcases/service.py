@@ -90,12 +90,12 @@ class UrgentCaseService:
                     number=self._free_number(unit, insurer, form),
                     chosen_id_taken=self._chosen_id_taken(unit, insurer, form),
                 )
-                unit.cases.add(outcome.case)
-                if idempotency_key is not None:
-                    unit.cases.remember(
-                        insurer.id, idempotency_key, outcome.case.id, fingerprint
-                    )
                 try:
+                    unit.cases.add(outcome.case)
+                    if idempotency_key is not None:
+                        unit.cases.remember(
+                            insurer.id, idempotency_key, outcome.case.id, fingerprint
+                        )
                     unit.commit()
                 except (ConflictError, DuplicateIdentifierError):
                     # A concurrent retry with the same key won: answer as it did.

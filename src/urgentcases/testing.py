@@ -422,7 +422,7 @@ class CaseStorageContract:
             thread.start()
         for thread in threads:
             thread.join()
-        assert errors == []
+        assert errors == [], [repr(error) for error in errors]
         assert len(set(ids)) == 1
         assert len(_snapshot(storage.units)[0]) == 1
 
