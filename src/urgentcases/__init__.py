@@ -107,7 +107,7 @@ from urgentcases.exceptions import (
     UnsupportedLanguageError,
     UrgentCasesError,
 )
-from urgentcases.ports import CaseQuery, CaseRepository, UnitOfWork
+from urgentcases.ports import CaseQuery, CaseRepository, UnitOfWork, page_key
 from urgentcases.service import UrgentCaseService
 
 __all__ = [
@@ -195,6 +195,7 @@ __all__ = [
     "new_normal_case",
     "office_hours_from_mapping",
     "office_hours_from_toml",
+    "page_key",
     "pending_notice",
     "report_item",
     "tag_event",

@@ -7,6 +7,7 @@ the contract suite in `urgentcases.testing`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -14,7 +15,7 @@ import attrs
 
 from urgentcases._domain.model import Case, CaseKind, CaseStatus, User
 
-__all__ = ["CaseQuery", "CaseRepository", "UnitOfWork"]
+__all__ = ["CaseQuery", "CaseRepository", "UnitOfWork", "page_key"]
 
 
 @attrs.frozen
@@ -28,6 +29,9 @@ class CaseQuery:
         status: Only cases in this status, if given.
         event_code: Only cases tagged with this catastrophe event, if given.
         visible_to: Only cases this user may see (R10), if given.
+        after: Keyset pagination: only cases after this ``(created_at, id)``,
+            the last case of the previous page (`page_key`).
+        limit: At most this many cases (a page), if given.
     """
 
     insurer_id: str
@@ -36,6 +40,13 @@ class CaseQuery:
     status: CaseStatus | None = None
     event_code: str | None = None
     visible_to: User | None = None
+    after: tuple[datetime, str] | None = None
+    limit: int | None = None
+
+
+def page_key(case: Case) -> tuple[datetime, str]:
+    """The `CaseQuery.after` that continues a list after *case*."""
+    return (case.created_at, case.id)
 
 
 class CaseRepository(Protocol):
@@ -81,7 +92,10 @@ class CaseRepository(Protocol):
         ...
 
     def list(self, query: CaseQuery) -> list[Case]:
-        """Return the cases matching *query*, oldest first (then by id)."""
+        """Return the cases matching *query*, oldest first (then by id).
+
+        With ``query.limit`` a page of them, after ``query.after``.
+        """
         ...
 
     def count_open_urgent(self, insurer_id: str) -> int:

@@ -52,7 +52,7 @@ from urgentcases.exceptions import (
     StorageError,
     UrgentCasesError,
 )
-from urgentcases.ports import CaseQuery, UnitOfWork
+from urgentcases.ports import CaseQuery, UnitOfWork, page_key
 from urgentcases.service import UrgentCaseService
 
 __all__ = ["CaseStorageContract", "ContractStorage", "memory_contract_storage"]
@@ -487,6 +487,33 @@ class CaseStorageContract:
                 second.id,
             ]
             assert ids(CaseQuery(_OTHER.id)) == []
+
+    def test_lists_come_in_pages(self) -> None:
+        """Keyset pages: limit, then after the last case's page_key, in order."""
+        storage = self.make_storage()
+        service = self._service(storage)
+        made = [
+            service.create(
+                user=_PARTNER,
+                insurer=_INSURER,
+                grant=_GRANT,
+                form=_form(),
+                at=_T0 + timedelta(minutes=minute // 2),  # pairs share an instant
+            ).case.id
+            for minute in range(7)
+        ]
+        pages: list[list[str]] = []
+        after = None
+        with storage.units() as unit:
+            while True:
+                page = unit.cases.list(
+                    CaseQuery(_INSURER.id, urgent_only=True, after=after, limit=3)
+                )
+                if not page:
+                    break
+                pages.append([case.id for case in page])
+                after = page_key(page[-1])
+        assert pages == [made[0:3], made[3:6], made[6:7]]
 
 
 class _FaultyMemoryStorage(MemoryStorage):

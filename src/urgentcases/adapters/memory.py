@@ -24,7 +24,7 @@ from urgentcases.exceptions import (
     StorageError,
     UrgentCasesError,
 )
-from urgentcases.ports import CaseQuery
+from urgentcases.ports import CaseQuery, page_key
 
 __all__ = ["MemoryCases", "MemoryStorage", "MemoryUnitOfWork"]
 
@@ -224,8 +224,10 @@ class MemoryCases:
         """See `CaseRepository.list`."""
         cases = {(case.insurer_id, case.id): case for case in self._storage._cases()}
         cases.update(self._overlay["cases"])  # type: ignore[arg-type]
-        found = [case for case in cases.values() if _matches(case, query)]
-        return sorted(found, key=lambda case: (case.created_at, case.id))
+        found = sorted(
+            (case for case in cases.values() if _matches(case, query)), key=page_key
+        )
+        return found if query.limit is None else found[: query.limit]
 
     def count_open_urgent(self, insurer_id: str) -> int:
         """See `CaseRepository.count_open_urgent`."""
@@ -256,6 +258,7 @@ def _matches(case: Case, query: CaseQuery) -> bool:
         and (query.status is None or case.status is query.status)
         and (query.event_code is None or case.event_code == query.event_code)
         and (query.visible_to is None or can_see(query.visible_to, case))
+        and (query.after is None or page_key(case) > query.after)
     )
 
 

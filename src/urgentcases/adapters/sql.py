@@ -91,10 +91,12 @@ sa.Index(
     "uc_cases_open_urgent",
     cases.c.insurer_id,
     cases.c.created_at,
+    cases.c.id,
     postgresql_where=sa.and_(cases.c.kind == "urgent", cases.c.status == "open"),
     sqlite_where=sa.and_(cases.c.kind == "urgent", cases.c.status == "open"),
 )
 sa.Index("uc_cases_partner", cases.c.insurer_id, cases.c.partner_id)
+sa.Index("uc_cases_listing", cases.c.insurer_id, cases.c.created_at, cases.c.id)
 identifiers = sa.Table(
     "uc_identifiers",
     METADATA,
@@ -536,6 +538,7 @@ class SqlCases:
             sa.select(cases)
             .where(_where(query))
             .order_by(cases.c.created_at, cases.c.id)
+            .limit(query.limit)
         )
         return self._load(self._run(statement).all())
 
@@ -688,6 +691,12 @@ def _where(query: CaseQuery) -> Any:
         conditions.append(cases.c.status == query.status.value)
     if query.event_code is not None:
         conditions.append(cases.c.event_code == query.event_code)
+    if query.after is not None:
+        at, case_id = query.after
+        conditions.append(
+            sa.tuple_(cases.c.created_at, cases.c.id)
+            > sa.tuple_(sa.literal(_naive_utc(at)), sa.literal(case_id))
+        )
     user = query.visible_to
     if isinstance(user, InsurerUser):
         conditions.append(cases.c.insurer_id == user.insurer_id)
