@@ -34,16 +34,18 @@ needs_postgres = pytest.mark.skipif(
     reason="set URGENTCASES_POSTGRES_URL (e.g. postgresql+psycopg://postgres@"
     "127.0.0.1:5432/test) to run the PostgreSQL tests",
 )
-_WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 class _FailingUnit(SqlUnitOfWork):
-    """A unit whose n-th write statement fails as a database failure would."""
+    """A unit whose n-th statement, read or write, fails as the database would.
+
+    Failing reads too is stricter than the contract asks (its n-th write).
+    """
 
     def __init__(self, storage: SqlStorage, fail_at: int) -> None:
         super().__init__(storage)
         self._fail_at = fail_at
-        self._writes = 0
+        self._statements = 0
 
     @property
     def connection(self) -> Connection:
@@ -55,12 +57,11 @@ class _FailingUnit(SqlUnitOfWork):
 
     def _count(self, *args: Any, **kwargs: Any) -> None:
         statement: str = args[2]
-        if statement.lstrip().upper().startswith(_WRITES):
-            self._writes += 1
-            if self._writes == self._fail_at:
-                raise sa.exc.OperationalError(
-                    statement, None, RuntimeError(f"injected at write {self._fail_at}")
-                )
+        self._statements += 1
+        if self._statements == self._fail_at:
+            raise sa.exc.OperationalError(
+                statement, None, RuntimeError(f"injected at statement {self._fail_at}")
+            )
 
 
 def contract_storage(engine: Engine) -> ContractStorage:
