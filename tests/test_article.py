@@ -44,7 +44,8 @@ def photo(name: str) -> ReportForm:
 
 def test_the_story_of_the_article() -> None:
     """Saturday night: Aarhus creates two urgent cases with first aid and photos;
-    on Monday the insurer converts one and links the other into its own case."""
+    on Monday the insurer converts one and links the other into its own case.
+    """
     service = UrgentCaseService(MemoryStorage().unit_of_work)
     assert decide_creation(
         OUTSIDE_HOURS.permission, INSURER.office_hours, SATURDAY_NIGHT
