@@ -238,6 +238,10 @@ class UrgentCaseService:
         """
         with self._units() as unit:
             source = self._visible(unit, user, insurer, case_id)
+            # Only once the user may link: no one else learns which cases exist.
+            lifecycle.can_link_from(
+                source, insurer=insurer, user=user
+            ).raise_if_refused()
             target = unit.cases.find(insurer.id, target_id)
             if target is None:
                 raise CaseNotFoundError(
@@ -299,6 +303,9 @@ class UrgentCaseService:
         """Whether `link` would succeed now, without doing it."""
         with self._units() as unit:
             source = self._visible(unit, user, insurer, case_id)
+            verdict = lifecycle.can_link_from(source, insurer=insurer, user=user)
+            if not verdict:
+                return verdict
             target = unit.cases.find(insurer.id, target_id)
             if target is None:
                 raise CaseNotFoundError(

@@ -71,6 +71,7 @@ __all__ = [
     "assign_task",
     "can_convert",
     "can_link",
+    "can_link_from",
     "can_see",
     "convert_to_normal",
     "create_urgent_case",
@@ -532,14 +533,17 @@ def new_normal_case(
     Its id is its case number. Hosts that keep normal cases elsewhere store a
     copy through the repository so that urgent cases can be linked into it.
     """
+    errors = []
     if not valid_code(case_number):
-        raise InvalidFormError(
-            [
-                FieldError(
-                    "case_number", "invalid", "must be 1-40 letters, digits, - or _"
-                )
-            ]
+        errors.append(
+            FieldError("case_number", "invalid", "must be 1-40 letters, digits, - or _")
         )
+    if not isinstance(handler, InsurerUser) or handler.insurer_id != insurer.id:
+        errors.append(
+            FieldError("handler", "invalid", f"must be a user of insurer {insurer.id}")
+        )
+    if errors:
+        raise InvalidFormError(errors)
     when = utc_instant(at)
     return Case(
         id=case_number,
@@ -880,6 +884,17 @@ def can_link(source: Case, target: Case, *, insurer: Insurer, user: User) -> Ver
 
     The target must be another open normal case of the same insurer.
     """
+    return _first_refusal(
+        can_link_from(source, insurer=insurer, user=user), _link_target(source, target)
+    )
+
+
+def can_link_from(source: Case, *, insurer: Insurer, user: User) -> Verdict:
+    """Whether *user* may link *source* into some case: `can_link` less the target.
+
+    A host asks this before it looks the target up, so that someone who may not
+    link learns nothing about which cases exist.
+    """
     if source.insurer_id != insurer.id:
         return _refuse(
             NotPermittedError,
@@ -887,9 +902,7 @@ def can_link(source: Case, target: Case, *, insurer: Insurer, user: User) -> Ver
             f"case {source.id} is not {insurer.id}'s",
         )
     return _first_refusal(
-        _insurer_actor(user, insurer, "link"),
-        _open_urgent(source, "link"),
-        _link_target(source, target),
+        _insurer_actor(user, insurer, "link"), _open_urgent(source, "link")
     )
 
 
