@@ -1,11 +1,13 @@
 """Concurrent commands on one storage: exactly one wins, the rest conflict (R16).
 
 Every race starts its threads together behind a `threading.Barrier` and runs
-a few rounds on fresh storage to shake out interleavings. Each race runs in
+a few rounds on fresh storage to shake out interleavings, on each backend
+(memory, a SQLite file, PostgreSQL on real connections). Each race runs in
 two ways:
 
-- *gated*: every racer's commit waits until all racers have read the case, so
-  the attempts are truly simultaneous; the losers must get `ConflictError`.
+- *gated*: every racer's first write waits until all racers have read the
+  case, so the attempts are truly simultaneous; the losers must get
+  `ConflictError`.
 - *free*: the racers only start together; a racer that reads the case after
   the winner committed sees the new state and is refused for it instead.
 """
@@ -17,10 +19,11 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import pytest
 
+from tests.backends import BACKENDS, Opened, Storage, open_storage
 from tests.world import (
     ANNE,
     CHIEF,
@@ -38,12 +41,12 @@ from urgentcases import (
     Case,
     CaseKind,
     CaseQuery,
+    CaseRepository,
     CaseStatus,
     ConflictError,
     InvalidTransitionError,
     ItemKind,
     LogAction,
-    MemoryStorage,
     Outcome,
     ReportForm,
     TaskRequest,
@@ -51,7 +54,6 @@ from urgentcases import (
     UrgentCasesError,
     UrgentCaseService,
 )
-from urgentcases.adapters.memory import MemoryCases, MemoryUnitOfWork
 
 RACERS = 16
 ROUNDS = 5
@@ -71,16 +73,48 @@ def frequent_thread_switches() -> Iterator[None]:
         sys.setswitchinterval(interval)
 
 
-class GatedUnit:
-    """A memory unit of work whose commit waits at *gate* for every racer."""
+class GatedCases:
+    """A repository whose first write waits at *gate* for every racer to read."""
 
-    def __init__(self, inner: MemoryUnitOfWork, gate: threading.Barrier) -> None:
+    def __init__(self, inner: CaseRepository, gate: threading.Barrier) -> None:
         self._inner = inner
         self._gate = gate
+        self._waited = False
+
+    def _wait(self) -> None:
+        if not self._waited:
+            self._waited = True
+            self._gate.wait()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def add(self, case: Case) -> None:
+        self._wait()
+        self._inner.add(case)
+
+    def save(self, case: Case) -> None:
+        self._wait()
+        self._inner.save(case)
+
+    def remember(
+        self, insurer_id: str, key: str, case_id: str, fingerprint: str
+    ) -> None:
+        self._wait()
+        self._inner.remember(insurer_id, key, case_id, fingerprint)
+
+
+class GatedUnit:
+    """A unit of work whose repository waits at *gate* before its first write."""
+
+    def __init__(self, inner: UnitOfWork, gate: threading.Barrier) -> None:
+        self._inner = inner
+        self._gate = gate
+        self._cases = GatedCases(inner.cases, gate)
 
     @property
-    def cases(self) -> MemoryCases:
-        return self._inner.cases
+    def cases(self) -> CaseRepository:
+        return self._cases
 
     def __enter__(self) -> Self:
         self._inner.__enter__()
@@ -95,18 +129,36 @@ class GatedUnit:
         self._inner.__exit__(exc_type, exc, traceback)
 
     def commit(self) -> None:
-        self._gate.wait()
         self._inner.commit()
+        self._cases = GatedCases(self._inner.cases, self._gate)
+        self._cases._waited = True
 
     def rollback(self) -> None:
         self._inner.rollback()
 
 
+@pytest.fixture(params=BACKENDS, autouse=True)
+def backend(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each race on each backend: the storage Arena opens comes from here."""
+    opened: list[Opened] = []
+
+    def make() -> Storage:
+        opened.append(open_storage(request.param))
+        return opened[-1].storage
+
+    Arena.open = staticmethod(make)
+    yield
+    for each in opened:
+        each.close()
+
+
 class Arena:
     """Fresh storage, a service to set a race up, and the racers' service."""
 
+    open: Callable[[], Storage]
+
     def __init__(self, *, gated: bool, racers: int = RACERS) -> None:
-        self.storage = MemoryStorage()
+        self.storage = self.open()
         self.service = UrgentCaseService(self.storage.unit_of_work)
         self.racers = racers
         # A generous timeout only keeps a broken race from hanging the run.

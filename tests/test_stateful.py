@@ -9,10 +9,13 @@ action is allowed; a refused action must raise an `UrgentCasesError` of a
 type the model expects and leave storage exactly as it was. The invariants,
 checked after every step, compare storage with the model.
 
-How much runs: as many examples as the loaded hypothesis profile asks for
-(``settings().max_examples``), each of up to `STEPS` = 100 steps: 60 examples x
-100 steps under ``dev`` (local runs, a few seconds), 300 examples x 100 steps
-under ``ci`` (well under a minute). Shrinking a failure takes longer.
+How much runs: over memory, as many examples as the loaded hypothesis profile
+asks for (``settings().max_examples``), each of up to `STEPS` = 100 steps: 60
+examples x 100 steps under ``dev`` (local runs, a few seconds), 300 examples x
+100 steps under ``ci`` (well under a minute). The same machine runs over the SQL
+storage, on a SQLite file and on PostgreSQL, with a tenth of the examples (6
+under ``dev``, 30 under ``ci``) of up to `SQL_STEPS` = 40 steps each: every
+step there costs real queries. Shrinking a failure takes longer.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from tests.backends import NO_POSTGRES, POSTGRES_URL, open_storage
 from tests.world import (
     AARHUS,
     ALWAYS,
@@ -262,9 +266,12 @@ class UrgentCaseMachine(RuleBasedStateMachine):
     cases: Bundle[str] = Bundle("cases")
     tasks: Bundle[str] = Bundle("tasks")
 
+    backend = "memory"
+
     def __init__(self) -> None:
         super().__init__()
-        self.storage = MemoryStorage()
+        self.opened = open_storage(self.backend)
+        self.storage = self.opened.storage
         self.service = UrgentCaseService(self.storage.unit_of_work)
         self.model = Model()
         self.now = SATURDAY_NIGHT
@@ -1107,11 +1114,39 @@ class UrgentCaseMachine(RuleBasedStateMachine):
                 else:
                     assert model.in_scope(user, case_id), (user.id, case_id)
 
+    def teardown(self) -> None:
+        self.opened.close()
+
 
 TestUrgentCaseService = UrgentCaseMachine.TestCase
 TestUrgentCaseService.settings = settings(
     max_examples=settings().max_examples, stateful_step_count=STEPS
 )
+
+SQL_STEPS = 40
+
+
+class SqliteMachine(UrgentCaseMachine):
+    """The same machine over the SQL storage on a SQLite file."""
+
+    backend = "sqlite"
+
+
+class PostgresMachine(UrgentCaseMachine):
+    """The same machine over the SQL storage on PostgreSQL."""
+
+    backend = "postgres"
+
+
+TestUrgentCaseServiceOnSqlite = SqliteMachine.TestCase
+TestUrgentCaseServiceOnPostgres = pytest.mark.skipif(
+    not POSTGRES_URL, reason=NO_POSTGRES
+)(PostgresMachine.TestCase)
+for _case in (TestUrgentCaseServiceOnSqlite, TestUrgentCaseServiceOnPostgres):
+    _case.settings = settings(
+        max_examples=max(1, settings().max_examples // 10),
+        stateful_step_count=SQL_STEPS,
+    )
 
 
 class TestPartnersLearnNothing:

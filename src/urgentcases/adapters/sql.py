@@ -180,7 +180,13 @@ class SchemaVersionError(StorageError):
 
 
 def sqlite_engine(path: str | Path, **options: Any) -> Engine:
-    """An engine on a SQLite file with WAL, a 30 s busy timeout and foreign keys."""
+    """An engine on a SQLite file with WAL, a 30 s busy timeout and foreign keys.
+
+    Its pool keeps up to 40 connections, so that as many threads can each hold a
+    unit of work (SQLite connections are cheap); *options* go to
+    `sqlalchemy.create_engine` and may say otherwise.
+    """
+    options = {"pool_size": 8, "max_overflow": 32, **options}
     engine = sa.create_engine(f"sqlite:///{path}", **options)
 
     @sa.event.listens_for(engine, "connect")
