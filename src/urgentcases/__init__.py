@@ -15,6 +15,7 @@ from urgentcases._domain.calendar import (
     HolidayName,
     Language,
 )
+from urgentcases._domain.candidates import Candidate, Match, fold, link_candidates
 from urgentcases._domain.forms import (
     REQUIRED_FIELDS,
     FieldError,
@@ -121,6 +122,7 @@ __all__ = [
     "BudgetApproved",
     "BudgetRequiredError",
     "BudgetState",
+    "Candidate",
     "Case",
     "CaseConverted",
     "CaseCreated",
@@ -157,6 +159,7 @@ __all__ = [
     "Language",
     "LogAction",
     "LogEntry",
+    "Match",
     "MemoryStorage",
     "NaiveDatetimeError",
     "NotPermittedError",
@@ -191,7 +194,9 @@ __all__ = [
     "convert_to_normal",
     "create_urgent_case",
     "decide_creation",
+    "fold",
     "grant",
+    "link_candidates",
     "link_into",
     "may_create",
     "new_normal_case",

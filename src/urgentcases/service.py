@@ -10,16 +10,19 @@ insurer's settings, and an aware instant: the service reads no clock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from urgentcases._domain import lifecycle
 from urgentcases._domain.calendar import Language
+from urgentcases._domain.candidates import Candidate, link_candidates
 from urgentcases._domain.forms import UrgentCaseForm, valid_code
 from urgentcases._domain.lifecycle import Outcome, ReportForm, Verdict
 from urgentcases._domain.messages import pending_notice
 from urgentcases._domain.model import (
     Case,
+    CaseKind,
+    CaseStatus,
     Grant,
     Insurer,
     InsurerUser,
@@ -256,11 +259,21 @@ class UrgentCaseService:
             return outcome
 
     def open_normal_case(
-        self, *, insurer: Insurer, case_number: str, handler: InsurerUser, at: datetime
+        self,
+        *,
+        insurer: Insurer,
+        case_number: str,
+        handler: InsurerUser,
+        at: datetime,
+        fields: Mapping[str, str] | None = None,
     ) -> Case:
         """Store a normal case the insurer opened, e.g. as a link target."""
         case = lifecycle.new_normal_case(
-            insurer=insurer, case_number=case_number, handler=handler, at=at
+            insurer=insurer,
+            case_number=case_number,
+            handler=handler,
+            at=at,
+            fields=fields,
         )
         with self._units() as unit:
             unit.cases.add(case)
@@ -314,6 +327,28 @@ class UrgentCaseService:
             return lifecycle.can_link(source, target, insurer=insurer, user=user)
 
     # -- queries -----------------------------------------------------------------
+
+    def link_candidates(
+        self, *, user: User, insurer: Insurer, case_id: str, limit: int = 10
+    ) -> list[Candidate]:
+        """The open normal cases the urgent case most likely belongs to, ranked.
+
+        Asked by someone who may link it (see `can_link_from`); each candidate
+        says why it ranks where it does.
+
+        Raises:
+            NotPermittedError: The user may not link urgent cases.
+            InvalidTransitionError: The case is not an open urgent case.
+        """
+        with self._units() as unit:
+            urgent = self._visible(unit, user, insurer, case_id)
+            lifecycle.can_link_from(
+                urgent, insurer=insurer, user=user
+            ).raise_if_refused()
+            normal = unit.cases.list(
+                CaseQuery(insurer.id, kind=CaseKind.NORMAL, status=CaseStatus.OPEN)
+            )
+            return link_candidates(urgent, normal, limit=limit)
 
     def case(self, *, user: User, insurer: Insurer, case_id: str) -> Case:
         """Return a case the user may see, by id, case number or former id.

@@ -9,7 +9,7 @@ Nothing here reads a clock, touches storage or keeps state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -526,14 +526,25 @@ def create_urgent_case(
 
 
 def new_normal_case(
-    *, insurer: Insurer, case_number: str, handler: InsurerUser, at: datetime
+    *,
+    insurer: Insurer,
+    case_number: str,
+    handler: InsurerUser,
+    at: datetime,
+    fields: Mapping[str, str] | None = None,
 ) -> Case:
     """A normal case the insurer opened itself, e.g. as a link target.
 
     Its id is its case number. Hosts that keep normal cases elsewhere store a
-    copy through the repository so that urgent cases can be linked into it.
+    copy through the repository so that urgent cases can be linked into it;
+    *fields* such as ``policy_number``, ``address``, ``policyholder`` and
+    ``loss_date`` (ISO) let `link_candidates` find it.
     """
     errors = []
+    pairs = tuple(sorted((fields or {}).items()))
+    for name, value in pairs:
+        if not isinstance(value, str) or "\x00" in value:
+            errors.append(FieldError(name, "invalid", "must be text without NUL"))
     if not valid_code(case_number):
         errors.append(
             FieldError("case_number", "invalid", "must be 1-40 letters, digits, - or _")
@@ -553,6 +564,7 @@ def new_normal_case(
         created_by=handler.id,
         case_number=case_number,
         handler_id=handler.id,
+        fields=pairs,
         log=(_entry(when, handler, LogAction.CREATED),),
     )
 
