@@ -78,6 +78,7 @@ from urgentcases._domain.model import (
     User,
 )
 from urgentcases._domain.office_hours import WEEKDAYS, Interval, OfficeHours
+from urgentcases._domain.periods import Period, due_periods, period_containing
 from urgentcases._domain.policy import (
     CreationDecision,
     Permission,
@@ -98,6 +99,7 @@ from urgentcases.exceptions import (
     InvalidFormError,
     InvalidLinkTargetError,
     InvalidOfficeHoursError,
+    InvalidPeriodError,
     InvalidPermissionError,
     InvalidSettingsError,
     InvalidTransitionError,
@@ -151,6 +153,7 @@ __all__ = [
     "InvalidFormError",
     "InvalidLinkTargetError",
     "InvalidOfficeHoursError",
+    "InvalidPeriodError",
     "InvalidPermissionError",
     "InvalidSettingsError",
     "InvalidTransitionError",
@@ -167,6 +170,7 @@ __all__ = [
     "OfficeHours",
     "Outcome",
     "PartnerUser",
+    "Period",
     "Permission",
     "Reason",
     "RefusedError",
@@ -194,6 +198,7 @@ __all__ = [
     "convert_to_normal",
     "create_urgent_case",
     "decide_creation",
+    "due_periods",
     "fold",
     "grant",
     "link_candidates",
@@ -204,6 +209,7 @@ __all__ = [
     "office_hours_from_toml",
     "page_key",
     "pending_notice",
+    "period_containing",
     "report_item",
     "tag_event",
     "urgent_id",

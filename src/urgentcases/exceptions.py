@@ -27,6 +27,7 @@ __all__ = [
     "InvalidFormError",
     "InvalidLinkTargetError",
     "InvalidOfficeHoursError",
+    "InvalidPeriodError",
     "InvalidPermissionError",
     "InvalidSettingsError",
     "InvalidTransitionError",
@@ -154,3 +155,7 @@ class ConflictError(UrgentCasesError):
 
 class StorageError(UrgentCasesError):
     """The storage failed; nothing of the action was kept."""
+
+
+class InvalidPeriodError(UrgentCasesError, ValueError):
+    """A report period does not start on its first day, or is of another kind."""
