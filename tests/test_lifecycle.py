@@ -728,6 +728,18 @@ class TestApproveBudget:
             )
         assert again.value.reason == "budget_not_pending"
 
+    def test_the_insurer_given_must_own_the_case(self) -> None:
+        """Another insurer's settings cannot be used to approve in this case."""
+        with pytest.raises(NotPermittedError) as error:
+            approve_budget(
+                URGENT,
+                insurer=OTHER_INSURER,
+                user=HANDLER,
+                task_id=REPAIR_TASK,
+                at=MONDAY,
+            )
+        assert error.value.reason == "wrong_insurer"
+
     def test_an_unknown_task_is_refused(self) -> None:
         """Approving the budget of a task the case lacks is TaskNotFoundError."""
         with pytest.raises(TaskNotFoundError):
@@ -928,6 +940,14 @@ class TestTagEvent:
         with pytest.raises(NotPermittedError) as error:
             tag_event(URGENT, insurer=INSURER, user=user, event_code="S", at=MONDAY)
         assert error.value.reason == "not_insurer_user"
+
+    def test_the_insurer_given_must_own_the_case(self) -> None:
+        """Another insurer's settings cannot be used to tag this case."""
+        with pytest.raises(NotPermittedError) as error:
+            tag_event(
+                URGENT, insurer=OTHER_INSURER, user=HANDLER, event_code="S", at=MONDAY
+            )
+        assert error.value.reason == "wrong_insurer"
 
     @pytest.mark.parametrize("code", ["", "STORM ARWEN", "x" * 41])
     def test_an_invalid_code_is_refused(self, code: str) -> None:

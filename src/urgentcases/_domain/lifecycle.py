@@ -632,12 +632,14 @@ def approve_budget(
     """Approve the budget of a task that needs one (R11); insurer users only.
 
     Raises:
-        NotPermittedError: The user is not a user of the case's insurer.
+        NotPermittedError: The user is not a user of the case's insurer, or
+            the case is not *insurer*'s.
         InvalidTransitionError: The case is discontinued, or the task's budget
             is not pending (not needed, or already approved).
         TaskNotFoundError: The case has no such task.
     """
     _open(case, "approve a budget")
+    _insurer_of(case, insurer)
     if not isinstance(user, InsurerUser) or user.insurer_id != case.insurer_id:
         raise NotPermittedError(
             "only users of the case's insurer approve budgets",
@@ -775,11 +777,13 @@ def tag_event(
     """Tag *case* with a catastrophe event code, e.g. a named storm; insurer only.
 
     Raises:
-        NotPermittedError: The user is not a user of the case's insurer.
+        NotPermittedError: The user is not a user of the case's insurer, or
+            the case is not *insurer*'s.
         InvalidTransitionError: The case is discontinued.
         InvalidFormError: The code is not 1-40 letters, digits, ``-`` or ``_``.
     """
     _open(case, "tag an event")
+    _insurer_of(case, insurer)
     if not isinstance(user, InsurerUser) or user.insurer_id != case.insurer_id:
         raise NotPermittedError(
             "only users of the case's insurer tag events", reason="not_insurer_user"
@@ -796,6 +800,13 @@ def tag_event(
     entry = _entry(when, user, LogAction.EVENT_TAGGED, event=event_code)
     event = EventTagged(case.insurer_id, case.id, event_code, user.id, when)
     return Outcome((_changed(case, entry, event_code=event_code),), (event,))
+
+
+def _insurer_of(case: Case, insurer: Insurer) -> None:
+    if case.insurer_id != insurer.id:
+        raise NotPermittedError(
+            f"case {case.id} is not {insurer.id}'s", reason="wrong_insurer"
+        )
 
 
 def _find_task(case: Case, task_id: str) -> Task:
