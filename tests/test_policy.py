@@ -18,6 +18,7 @@ from urgentcases import (
     UnsupportedLanguageError,
     decide_creation,
     may_create,
+    pending_notice,
 )
 
 OUTSIDE = Permission.OUTSIDE_OFFICE_HOURS
@@ -301,3 +302,5 @@ class TestMessages:
         decision = decide_creation(OUTSIDE, article_hours, cph(2026, 12, 3, 10, 0))
         with pytest.raises(UnsupportedLanguageError):
             decision.message("sv")  # type: ignore[arg-type]
+        with pytest.raises(UnsupportedLanguageError):
+            pending_notice(2, "sv")  # type: ignore[arg-type]

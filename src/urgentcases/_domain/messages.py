@@ -107,6 +107,13 @@ _TEXT: dict[str, dict[Language, str]] = {
 }
 
 
+def _require_language(language: object) -> None:
+    if language not in _WEEKDAYS:
+        raise UnsupportedLanguageError(
+            f"language must be 'da' or 'en', not {language!r}"
+        )
+
+
 def format_moment(moment: datetime, now: datetime, language: Language) -> str:
     """Say when *moment* is, seen from *now* (both in the same zone).
 
@@ -143,10 +150,7 @@ def render_decision(
 
     See `CreationDecision.message`.
     """
-    if language not in _WEEKDAYS:
-        raise UnsupportedLanguageError(
-            f"language must be 'da' or 'en', not {language!r}"
-        )
+    _require_language(language)
     reason = decision.reason
     if reason is Reason.NEVER_GRANTED:
         return _TEXT["never"][language]
@@ -177,10 +181,7 @@ def pending_notice(count: int, language: Language = "da") -> str:
     >>> pending_notice(1), pending_notice(3), pending_notice(0, "en")
     ('1 sag skal tilknyttes', '3 sager skal tilknyttes', '0 cases must be linked')
     """
-    if language not in _WEEKDAYS:
-        raise UnsupportedLanguageError(
-            f"language must be 'da' or 'en', not {language!r}"
-        )
+    _require_language(language)
     if language == "da":
         return f"{count} {'sag' if count == 1 else 'sager'} skal tilknyttes"
     return f"{count} {'case' if count == 1 else 'cases'} must be linked"

@@ -563,6 +563,7 @@ class OfficeHours:
 
         Raises:
             NaiveDatetimeError: *at* has no UTC offset.
+            DateRangeError: The change lies in a year the calendar does not define.
         """
         local = self._exact(at)
         if not self._ever_open:
