@@ -378,12 +378,13 @@ class SqlStorage:
                 # commits later, synchronously, and so flushes this draw too;
                 # a draw lost in a crash was used by no committed case.
                 connection.execute(sa.text("SET LOCAL synchronous_commit = off"))
-            number = connection.execute(
+            draw = (
                 sequences.update()
                 .where(sequences.c.insurer_id == insurer_id)
                 .values(last_number=sequences.c.last_number + 1)
                 .returning(sequences.c.last_number)
-            ).scalar()
+            )
+            number = connection.execute(draw).scalar()
             if number is None:
                 try:
                     with connection.begin_nested():
@@ -394,12 +395,8 @@ class SqlStorage:
                         )
                     return 1
                 except sa.exc.IntegrityError:
-                    number = connection.execute(
-                        sequences.update()
-                        .where(sequences.c.insurer_id == insurer_id)
-                        .values(last_number=sequences.c.last_number + 1)
-                        .returning(sequences.c.last_number)
-                    ).scalar_one()
+                    # Another writer made the insurer's row first: draw from it.
+                    number = connection.execute(draw).scalar_one()
             return int(number)
 
 
