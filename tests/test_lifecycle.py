@@ -60,6 +60,7 @@ from urgentcases import (
     ItemKind,
     ItemReported,
     LogAction,
+    LogEntry,
     NaiveDatetimeError,
     NotPermittedError,
     Outcome,
@@ -196,8 +197,15 @@ class TestCreate:
         assert case.field("loss_date") == "2026-12-05"
         assert [entry.action for entry in case.log] == [
             LogAction.CREATED,
+            LogAction.TASK_ADDED,
             LogAction.TASK_ASSIGNED,
         ]
+        assert case.log[1].references == (
+            ("task", case.tasks[0].id),
+            ("type", FIRST_AID),
+        )
+        assert case.permission is Permission.ALWAYS
+        assert case.outside_office_hours is True
         created, assigned = outcome.events
         assert isinstance(created, CaseCreated)
         assert created.case_id == case.id
@@ -458,10 +466,27 @@ class TestCreate:
         ]
 
     def test_tasks_need_no_office_at_creation(self) -> None:
-        """R11: assignment is optional; an unassigned task is not logged as one."""
+        """R11: assignment is optional; an unassigned task is added, not assigned."""
         outcome = create(tasks=(TaskRequest(INSPECTION),))
         assert outcome.case.tasks[0].office_id is None
-        assert [e.action for e in outcome.case.log] == [LogAction.CREATED]
+        assert [e.action for e in outcome.case.log] == [
+            LogAction.CREATED,
+            LogAction.TASK_ADDED,
+        ]
+        assert outcome.case.log[1].reference("type") == INSPECTION
+
+    def test_a_case_records_its_permission_and_whether_hours_were_open(self) -> None:
+        """R17: the report counts cases by permission and by office hours."""
+        inside = create(when=MONDAY).case
+        assert (inside.permission, inside.outside_office_hours) == (
+            Permission.ALWAYS,
+            False,
+        )
+        outside = create(rights=grant(INSURER, AARHUS, Permission.OUTSIDE_OFFICE_HOURS))
+        assert (outside.case.permission, outside.case.outside_office_hours) == (
+            Permission.OUTSIDE_OFFICE_HOURS,
+            True,
+        )
 
     def test_a_naive_datetime_is_refused(self) -> None:
         """R4: a naive datetime is never guessed."""
@@ -621,7 +646,30 @@ class TestAssign:
         outcome = assigned_to_byg(case)
         assert outcome.tasks[-1].office_id == BYG.id
         assert outcome.version == case.version + 1
-        assert outcome.log[-1].action is LogAction.TASK_ASSIGNED
+        assert [entry.action for entry in outcome.log[-2:]] == [
+            LogAction.TASK_ADDED,
+            LogAction.TASK_ASSIGNED,
+        ]
+        assert outcome.log[-2].reference("type") == INSPECTION
+
+    def test_assigning_an_existing_task_adds_no_task(self) -> None:
+        """Only a new task is logged as added; reassigning logs the assignment."""
+        outcome = assign_task(
+            URGENT,
+            insurer=INSURER,
+            user=HANDLER,
+            office=BYG,
+            task_id=REPAIR_TASK,
+            at=MONDAY,
+        ).case
+        assert outcome.log[len(URGENT.log) :] == (
+            LogEntry(
+                at=MONDAY.astimezone(UTC),
+                actor_id=HANDLER.id,
+                action=LogAction.TASK_ASSIGNED,
+                references=(("task", REPAIR_TASK), ("office", BYG.id)),
+            ),
+        )
 
     def test_a_partner_may_not_assign_in_a_normal_case(self) -> None:
         """Partners assign only in urgent cases, even ones they created."""

@@ -29,6 +29,7 @@ from urgentcases._domain.hours_file import (
     office_hours_from_toml,
 )
 from urgentcases._domain.lifecycle import (
+    REPORT_AUTHORITY_LEVEL,
     BudgetApproved,
     CaseConverted,
     CaseCreated,
@@ -46,6 +47,7 @@ from urgentcases._domain.lifecycle import (
     can_link,
     can_link_from,
     can_see,
+    can_see_report,
     convert_to_normal,
     create_urgent_case,
     grant,
@@ -86,6 +88,17 @@ from urgentcases._domain.policy import (
     may_create,
 )
 from urgentcases._domain.reasons import Reason
+from urgentcases._domain.report import (
+    CaseFacts,
+    Durations,
+    Report,
+    ReportCounts,
+    Resolution,
+    aggregate,
+    build_report,
+    case_facts,
+    report_bounds,
+)
 from urgentcases.adapters.memory import MemoryStorage
 from urgentcases.exceptions import (
     BudgetRequiredError,
@@ -111,7 +124,13 @@ from urgentcases.exceptions import (
     UnsupportedLanguageError,
     UrgentCasesError,
 )
-from urgentcases.ports import CaseQuery, CaseRepository, UnitOfWork, page_key
+from urgentcases.ports import (
+    CaseQuery,
+    CaseRepository,
+    ReportingRepository,
+    UnitOfWork,
+    page_key,
+)
 from urgentcases.service import UrgentCaseService
 
 __all__ = [
@@ -119,6 +138,7 @@ __all__ = [
     "FAST_YEARS",
     "FIRST_AID",
     "INSPECTION",
+    "REPORT_AUTHORITY_LEVEL",
     "REQUIRED_FIELDS",
     "WEEKDAYS",
     "BudgetApproved",
@@ -128,6 +148,7 @@ __all__ = [
     "Case",
     "CaseConverted",
     "CaseCreated",
+    "CaseFacts",
     "CaseKind",
     "CaseLinked",
     "CaseNotFoundError",
@@ -139,6 +160,7 @@ __all__ = [
     "CreationRefusedError",
     "DateRangeError",
     "DuplicateIdentifierError",
+    "Durations",
     "EnhancedNotEnabledError",
     "Event",
     "EventTagged",
@@ -174,9 +196,13 @@ __all__ = [
     "Permission",
     "Reason",
     "RefusedError",
+    "Report",
+    "ReportCounts",
     "ReportForm",
     "ReportPeriod",
     "ReportedItem",
+    "ReportingRepository",
+    "Resolution",
     "StorageError",
     "Task",
     "TaskAssigned",
@@ -189,12 +215,16 @@ __all__ = [
     "UrgentCasesError",
     "User",
     "Verdict",
+    "aggregate",
     "approve_budget",
     "assign_task",
+    "build_report",
     "can_convert",
     "can_link",
     "can_link_from",
     "can_see",
+    "can_see_report",
+    "case_facts",
     "convert_to_normal",
     "create_urgent_case",
     "decide_creation",
@@ -210,6 +240,7 @@ __all__ = [
     "page_key",
     "pending_notice",
     "period_containing",
+    "report_bounds",
     "report_item",
     "tag_event",
     "urgent_id",

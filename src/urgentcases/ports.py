@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 import attrs
 
 from urgentcases._domain.model import Case, CaseKind, CaseStatus, User
+from urgentcases._domain.report import ReportCounts
 
-__all__ = ["CaseQuery", "CaseRepository", "UnitOfWork", "page_key"]
+__all__ = [
+    "CaseQuery",
+    "CaseRepository",
+    "ReportingRepository",
+    "UnitOfWork",
+    "page_key",
+]
 
 
 @attrs.frozen
@@ -121,6 +128,26 @@ class CaseRepository(Protocol):
 
         Raises:
             ConflictError: The key is stored already (here or on commit).
+        """
+        ...
+
+
+@runtime_checkable
+class ReportingRepository(CaseRepository, Protocol):
+    """A `CaseRepository` that computes the urgent-case report's counts itself.
+
+    Optional: for a repository without `report_counts` the service streams the
+    period's cases through `aggregate`. A database adapter implements it to
+    count inside the database (``GROUP BY``) instead of loading every case.
+    """
+
+    def report_counts(
+        self, insurer_id: str, start: datetime, end: datetime
+    ) -> ReportCounts:
+        """Return the `ReportCounts` of the insurer's urgent cases in a period.
+
+        Exactly what `aggregate` counts over the `case_facts` (as of *end*) of
+        the insurer's urgent cases created in ``[start, end)``.
         """
         ...
 

@@ -10,7 +10,7 @@ insurer's settings, and an aware instant: the service reads no clock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 
 from urgentcases._domain import lifecycle
@@ -30,6 +30,13 @@ from urgentcases._domain.model import (
     PartnerUser,
     User,
 )
+from urgentcases._domain.periods import Period
+from urgentcases._domain.report import (
+    Report,
+    aggregate,
+    case_facts,
+    report_bounds,
+)
 from urgentcases.exceptions import (
     CaseNotFoundError,
     ConflictError,
@@ -37,7 +44,13 @@ from urgentcases.exceptions import (
     IdempotencyKeyReusedError,
     NotPermittedError,
 )
-from urgentcases.ports import CaseQuery, UnitOfWork
+from urgentcases.ports import (
+    CaseQuery,
+    CaseRepository,
+    ReportingRepository,
+    UnitOfWork,
+    page_key,
+)
 
 __all__ = ["UrgentCaseService"]
 
@@ -388,6 +401,32 @@ class UrgentCaseService:
         """The notice "X sag(er) skal tilknyttes" / "X case(s) must be linked"."""
         return pending_notice(self.pending_count(user=user, insurer=insurer), language)
 
+    def period_report(self, *, user: User, insurer: Insurer, period: Period) -> Report:
+        """The urgent-case report of *insurer* for *period* (R17).
+
+        Counted inside the storage when its repository is a
+        `ReportingRepository` (the SQL adapter), else by streaming the
+        period's cases through `aggregate`, a page at a time.
+
+        Raises:
+            NotPermittedError: The user is not one of the insurer's users of
+                authority level 6 or higher (see `can_see_report`).
+            InvalidPeriodError: *period* is not of the insurer's report period.
+        """
+        lifecycle.can_see_report(user, insurer).raise_if_refused()
+        start, end = report_bounds(insurer, period)
+        with self._units() as unit:
+            cases = unit.cases
+            if isinstance(cases, ReportingRepository):
+                counts = cases.report_counts(insurer.id, start, end)
+            else:
+                counts = aggregate(
+                    case_facts(case, end)
+                    for case in _created_between(cases, insurer.id, start, end)
+                    if case.permission is not None
+                )
+        return Report.from_counts(insurer, period, counts)
+
     # -- internals -----------------------------------------------------------------
 
     def _change(
@@ -447,6 +486,25 @@ class UrgentCaseService:
                 f"{case_number!r} is already a case of insurer {insurer.id}",
                 reason="identifier_taken",
             )
+
+
+_PAGE = 1000
+
+
+def _created_between(
+    cases: CaseRepository, insurer_id: str, start: datetime, end: datetime
+) -> Iterator[Case]:
+    """The insurer's cases created in ``[start, end)``, a page at a time."""
+    after = (start, "")  # every id is longer than ""
+    while True:
+        page = cases.list(CaseQuery(insurer_id, after=after, limit=_PAGE))
+        for case in page:
+            if case.created_at >= end:
+                return
+            yield case
+        if len(page) < _PAGE:
+            return
+        after = page_key(page[-1])
 
 
 def _fingerprint(user: PartnerUser, grant: Grant, form: UrgentCaseForm) -> str:

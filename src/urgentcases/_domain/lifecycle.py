@@ -56,6 +56,7 @@ from urgentcases.exceptions import (
 )
 
 __all__ = [
+    "REPORT_AUTHORITY_LEVEL",
     "BudgetApproved",
     "CaseConverted",
     "CaseCreated",
@@ -73,6 +74,7 @@ __all__ = [
     "can_link",
     "can_link_from",
     "can_see",
+    "can_see_report",
     "convert_to_normal",
     "create_urgent_case",
     "grant",
@@ -259,6 +261,33 @@ def _insurer_actor(user: User, insurer: Insurer, action: str) -> Verdict:
     return _ALLOWED
 
 
+REPORT_AUTHORITY_LEVEL = 6
+"""The lowest authority level that may obtain the urgent-case report (R17)."""
+
+
+def can_see_report(user: User, insurer: Insurer) -> Verdict:
+    """Whether *user* may obtain *insurer*'s urgent-case report (R17).
+
+    Only the insurer's own users of authority level `REPORT_AUTHORITY_LEVEL`
+    (6) or higher may; the refusal is a `NotPermittedError` with reason
+    ``not_insurer_user`` or ``authority_too_low``.
+    """
+    if not isinstance(user, InsurerUser) or user.insurer_id != insurer.id:
+        return _refuse(
+            NotPermittedError,
+            "not_insurer_user",
+            f"only users of insurer {insurer.id} may see its urgent-case report",
+        )
+    if user.authority_level < REPORT_AUTHORITY_LEVEL:
+        return _refuse(
+            NotPermittedError,
+            "authority_too_low",
+            f"the urgent-case report needs authority level {REPORT_AUTHORITY_LEVEL}, "
+            f"user {user.id} has {user.authority_level}",
+        )
+    return _ALLOWED
+
+
 def _open_urgent(case: Case, action: str) -> Verdict:
     if case.status is CaseStatus.DISCONTINUED:
         return _refuse(
@@ -418,6 +447,19 @@ def _entry(at: datetime, user: User, action: LogAction, **references: str) -> Lo
     )
 
 
+def _task_entries(
+    at: datetime, user: User, task: Task, *, new: bool = True
+) -> tuple[LogEntry, ...]:
+    """The log of a task added (if *new*) and assigned (if it has an office)."""
+    added = (_entry(at, user, LogAction.TASK_ADDED, task=task.id, type=task.type),)
+    if task.office_id is None:
+        return added if new else ()
+    assigned = _entry(
+        at, user, LogAction.TASK_ASSIGNED, task=task.id, office=task.office_id
+    )
+    return (*added, assigned) if new else (assigned,)
+
+
 def _changed(case: Case, *entries: LogEntry, **changes: Any) -> Case:
     return attrs.evolve(
         case, log=case.log + entries, version=case.version + 1, **changes
@@ -501,18 +543,15 @@ def create_urgent_case(
         for index, request in enumerate(form.tasks, start=1)
     )
     created = _entry(when, user, LogAction.CREATED, office=user.office.id)
-    assigned = tuple(
-        _entry(when, user, LogAction.TASK_ASSIGNED, task=t.id, office=office_id)
-        for t in tasks
-        if (office_id := t.office_id) is not None
-    )
     case = attrs.evolve(
         draft,
         id=case_id,
         fields=form.text_fields(),
         event_code=form.event_code,
         tasks=tasks,
-        log=(created, *assigned),
+        log=(created, *(e for t in tasks for e in _task_entries(when, user, t))),
+        permission=grant.permission,
+        outside_office_hours=insurer.office_hours.outside_check(when),
     )
     events: list[Event] = [
         CaseCreated(insurer.id, case_id, user.office.id, user.id, when, form.event_code)
@@ -619,11 +658,11 @@ def assign_task(
             _task(case.id, len(case.tasks) + 1, task_type, insurer), office_id=office.id
         )
         tasks = (*case.tasks, task)
-    entry = _entry(when, user, LogAction.TASK_ASSIGNED, task=task.id, office=office.id)
+    entries = _task_entries(when, user, task, new=task_id is None)
     event = TaskAssigned(
         case.insurer_id, case.id, task.id, task.type, office.id, user.id, when
     )
-    return Outcome((_changed(case, entry, tasks=tasks),), (event,))
+    return Outcome((_changed(case, *entries, tasks=tasks),), (event,))
 
 
 def approve_budget(

@@ -307,6 +307,7 @@ class LogAction(enum.Enum):
     """What a case-log entry records."""
 
     CREATED = "created"
+    TASK_ADDED = "task_added"
     TASK_ASSIGNED = "task_assigned"
     BUDGET_APPROVED = "budget_approved"
     ITEM_REPORTED = "item_reported"
@@ -359,6 +360,10 @@ class Case:
         tasks: Its tasks.
         log: Its log, oldest first; it only grows.
         linked_into: For a discontinued urgent case, the target's id.
+        permission: For an urgent case, the permission it was created under
+            (None for a case the insurer opened).
+        outside_office_hours: For an urgent case, whether it was created
+            outside the insurer's office hours (None likewise).
         version: Increases by one with every change (optimistic concurrency).
     """
 
@@ -377,6 +382,8 @@ class Case:
     tasks: tuple[Task, ...] = ()
     log: tuple[LogEntry, ...] = ()
     linked_into: str | None = None
+    permission: Permission | None = None
+    outside_office_hours: bool | None = None
     version: int = 1
 
     @property

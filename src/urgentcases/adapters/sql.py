@@ -37,6 +37,7 @@ from urgentcases._domain.model import (
     ReportedItem,
     Task,
 )
+from urgentcases._domain.policy import Permission
 from urgentcases.exceptions import (
     CaseNotFoundError,
     ConflictError,
@@ -84,6 +85,8 @@ cases = sa.Table(
     sa.Column("case_number", sa.String(_ID)),
     sa.Column("handler_id", sa.String(_ID)),
     sa.Column("linked_into", sa.String(_ID)),
+    sa.Column("permission", sa.String(32)),  # urgent cases: created under
+    sa.Column("outside_hours", sa.Boolean),  # urgent cases: created outside hours
     sa.Column("version", sa.Integer, nullable=False),
     sa.UniqueConstraint("insurer_id", "case_number", name="uc_cases_case_number"),
 )
@@ -278,6 +281,8 @@ def _case_row(case: Case) -> dict[str, Any]:
         "case_number": case.case_number,
         "handler_id": case.handler_id,
         "linked_into": case.linked_into,
+        "permission": None if case.permission is None else case.permission.value,
+        "outside_hours": case.outside_office_hours,
         "version": case.version,
     }
 
@@ -523,6 +528,10 @@ class SqlCases:
                 tasks=tuple(by_case.get(key, ())),
                 log=tuple(logs.get(key, ())),
                 linked_into=row.linked_into,
+                permission=None
+                if row.permission is None
+                else Permission(row.permission),
+                outside_office_hours=row.outside_hours,
                 version=row.version,
             )
             self._seen[key] = case
