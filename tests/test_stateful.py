@@ -247,10 +247,10 @@ class Model:
     def visible_to(self, user: User) -> set[str]:
         return {case_id for case_id in self.cases if self.in_scope(user, case_id)}
 
-    def changed(self, *case_ids: str) -> None:
+    def changed(self, *case_ids: str, entries: int = 1) -> None:
         for case_id in case_ids:
             self.cases[case_id].version += 1
-            self.cases[case_id].log_length += 1
+            self.cases[case_id].log_length += entries
 
 
 def refuse_if(
@@ -430,6 +430,10 @@ class UrgentCaseMachine(RuleBasedStateMachine):
         ]
         assert isinstance(outcome.events[0], CaseCreated)
         assert case.log[0].action is LogAction.CREATED
+        # Created, then each task added, and assigned if it has an office.
+        assert len(case.log) == 1 + len(the_form.tasks) + sum(
+            r.office is not None for r in the_form.tasks
+        )
         model.cases[case.id] = ModelCase(
             OPEN_URGENT, user.partner_id, 1, len(case.log), the_form.event_code
         )
@@ -610,7 +614,7 @@ class UrgentCaseMachine(RuleBasedStateMachine):
         assert (task.type, task.office_id) == (task_type, office.id)
         self.add_task(case_id, task.id, task_type, office.id)
         self.unbundled_tasks.remove(task.id)
-        self.model.changed(case_id)
+        self.model.changed(case_id, entries=2)  # the task added, and assigned
         return task.id
 
     @rule(

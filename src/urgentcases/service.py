@@ -43,6 +43,7 @@ from urgentcases.exceptions import (
     DuplicateIdentifierError,
     IdempotencyKeyReusedError,
     NotPermittedError,
+    StorageError,
 )
 from urgentcases.ports import (
     CaseQuery,
@@ -504,7 +505,10 @@ def _created_between(
             yield case
         if len(page) < _PAGE:
             return
-        after = page_key(page[-1])
+        last = page_key(page[-1])
+        if last <= after:  # a repository whose pages do not advance
+            raise StorageError(f"case list paging did not advance past {after}")
+        after = last
 
 
 def _fingerprint(user: PartnerUser, grant: Grant, form: UrgentCaseForm) -> str:

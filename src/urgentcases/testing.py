@@ -18,7 +18,9 @@ suite covers reads and writes, identifiers unique per insurer, optimistic
 concurrency (a stale save conflicts; of two handles the second writer loses),
 rollback as the default, all-or-nothing commits, atomic convert and link under
 a failure injected at each write in turn, idempotency keys, the id sequence
-under threads, and the list filters. It needs pytest.
+under threads, the list filters and pages, and the report's counts (checked
+against the streaming aggregation when the repository computes them itself,
+as a `ReportingRepository`). It needs pytest.
 """
 
 from __future__ import annotations
@@ -44,7 +46,14 @@ from urgentcases._domain.model import (
     PartnerUser,
 )
 from urgentcases._domain.office_hours import OfficeHours
+from urgentcases._domain.periods import period_containing
 from urgentcases._domain.policy import Permission
+from urgentcases._domain.report import (
+    aggregate,
+    build_report,
+    case_facts,
+    report_bounds,
+)
 from urgentcases.adapters.memory import MemoryStorage, MemoryUnitOfWork
 from urgentcases.exceptions import (
     ConflictError,
@@ -52,7 +61,7 @@ from urgentcases.exceptions import (
     StorageError,
     UrgentCasesError,
 )
-from urgentcases.ports import CaseQuery, UnitOfWork, page_key
+from urgentcases.ports import CaseQuery, ReportingRepository, UnitOfWork, page_key
 from urgentcases.service import UrgentCaseService
 
 __all__ = ["CaseStorageContract", "ContractStorage", "memory_contract_storage"]
@@ -514,6 +523,52 @@ class CaseStorageContract:
                 pages.append([case.id for case in page])
                 after = page_key(page[-1])
         assert pages == [made[0:3], made[3:6], made[6:7]]
+
+    # -- the report --
+
+    def test_the_report_counts_what_the_cases_say(self) -> None:
+        """Report counts from the storage equal `aggregate` over the stored cases.
+
+        A `ReportingRepository` is checked against the streaming aggregation;
+        any repository, through the service, against `build_report`.
+        """
+        storage = self.make_storage()
+        service = self._service(storage)
+        first = self._urgent(service, minutes=0)
+        second = self._urgent(service, minutes=90)
+        self._urgent(service, minutes=10 * 24 * 60)  # the week after
+        target = self._target(service)
+        service.convert(
+            user=_STAFF,
+            insurer=_INSURER,
+            case_id=second.id,
+            case_number="N-2",
+            handler=_STAFF,
+            at=_T0 + timedelta(hours=3, seconds=59),
+        )
+        service.link(
+            user=_STAFF,
+            insurer=_INSURER,
+            case_id=first.id,
+            target_id=target.id,
+            at=_T0 + timedelta(days=7),  # after the week: open in its report
+        )
+        period = period_containing(_INSURER, _T0)
+        start, end = report_bounds(_INSURER, period)
+        with storage.units() as unit:
+            stored = unit.cases.list(CaseQuery(_INSURER.id))
+            cases = unit.cases
+            if isinstance(cases, ReportingRepository):
+                assert cases.report_counts(_INSURER.id, start, end) == aggregate(
+                    case_facts(case, end)
+                    for case in stored
+                    if case.permission is not None and start <= case.created_at < end
+                )
+        report = service.period_report(user=_STAFF, insurer=_INSURER, period=period)
+        assert report == build_report(_INSURER, period, stored)
+        assert (report.created, report.converted, report.still_open) == (2, 1, 1)
+        assert report.to_conversion.median == 90
+        assert report.items == 2
 
 
 class _FaultyMemoryStorage(MemoryStorage):

@@ -12,8 +12,10 @@ The report is computed in two steps, so that a database can do the heavy one:
    reports.
 
 What a case *is* (its creator, permission, office hours and event code) is read
-as stored. What *happened* to it (resolution, times, tasks, items) is read from
-its log as of the period's end, so a completed period's report never changes.
+as stored; an insurer may tag a storm's cases after the storm, and the report
+of the storm's week then counts them under it. What *happened* to a case
+(resolution, times, tasks, items) is read from its log as of the period's end,
+so nothing done after a period changes its report, tagging apart.
 """
 
 from __future__ import annotations
@@ -163,8 +165,20 @@ def case_facts(case: Case, end: datetime) -> CaseFacts:
     )
 
 
-def _sorted_counts(counter: Mapping[Any, int]) -> tuple[tuple[Any, int], ...]:
-    return tuple(sorted(((key, n) for key, n in counter.items() if n), key=_none_first))
+def _sorted_counts(
+    counts: Mapping[Any, int] | Iterable[tuple[Any, int]],
+) -> tuple[tuple[Any, int], ...]:
+    """Counts as sorted ``(key, n)`` pairs without zeros, from a mapping or pairs.
+
+    Pairs with the same key are added up.
+    """
+    if isinstance(counts, Mapping):
+        totals = counts
+    else:
+        totals = Counter()
+        for key, n in counts:
+            totals[key] += n
+    return tuple(sorted(((k, n) for k, n in totals.items() if n), key=_none_first))
 
 
 def _none_first(pair: tuple[Any, int]) -> tuple[Any, ...]:
