@@ -109,6 +109,7 @@ from urgentcases.exceptions import (
     DuplicateIdentifierError,
     EnhancedNotEnabledError,
     IdempotencyKeyReusedError,
+    InvalidExportError,
     InvalidFormError,
     InvalidLinkTargetError,
     InvalidOfficeHoursError,
@@ -124,6 +125,7 @@ from urgentcases.exceptions import (
     UnsupportedLanguageError,
     UrgentCasesError,
 )
+from urgentcases.exports import report_csv, report_json, report_svg, report_table
 from urgentcases.ports import (
     CaseQuery,
     CaseRepository,
@@ -172,6 +174,7 @@ __all__ = [
     "Insurer",
     "InsurerUser",
     "Interval",
+    "InvalidExportError",
     "InvalidFormError",
     "InvalidLinkTargetError",
     "InvalidOfficeHoursError",
@@ -241,7 +244,11 @@ __all__ = [
     "pending_notice",
     "period_containing",
     "report_bounds",
+    "report_csv",
     "report_item",
+    "report_json",
+    "report_svg",
+    "report_table",
     "tag_event",
     "urgent_id",
     "validate_form",

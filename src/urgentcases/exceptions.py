@@ -159,3 +159,7 @@ class StorageError(UrgentCasesError):
 
 class InvalidPeriodError(UrgentCasesError, ValueError):
     """A report period does not start on its first day, or is of another kind."""
+
+
+class InvalidExportError(UrgentCasesError, ValueError):
+    """An export was asked for with an invalid option, e.g. a CSV delimiter."""
