@@ -76,6 +76,40 @@ class TestPeriod:
         )
 
 
+class TestParse:
+    @pytest.mark.parametrize(
+        ("label", "period"),
+        [
+            ("2026-W53", Period(WEEKLY, date(2026, 12, 28))),
+            ("2027-W01", Period(WEEKLY, date(2027, 1, 4))),
+            ("2020-W01", Period(WEEKLY, date(2019, 12, 30))),
+            ("2028-02", Period(MONTHLY, date(2028, 2, 1))),
+            (" 2026-12 ", Period(MONTHLY, date(2026, 12, 1))),
+        ],
+    )
+    def test_a_label_names_its_period(self, label: str, period: Period) -> None:
+        """Week labels are ISO years and weeks; a week may start the year before."""
+        assert Period.parse(label) == period
+
+    @pytest.mark.parametrize(
+        "label",
+        ["2026-W54", "2025-W53", "2026-W00", "2026-13", "2026-00", "2026-1", "W49", ""],
+    )
+    def test_a_label_naming_no_period_is_refused(self, label: str) -> None:
+        """2025 has no week 53: a typed error, not a date in another week."""
+        with pytest.raises(InvalidPeriodError, match="names no period"):
+            Period.parse(label)
+
+
+@given(
+    st.sampled_from([WEEKLY, MONTHLY]), st.dates(date(1900, 1, 8), date(9998, 12, 1))
+)
+def test_a_period_parses_back_from_its_label(kind: ReportPeriod, day: date) -> None:
+    """``label`` and ``parse`` are inverse."""
+    period = Period.containing(kind, day)
+    assert Period.parse(period.label) == period
+
+
 class TestDue:
     def test_without_history_the_latest_completed_period_is_due(self) -> None:
         """First run: report the last completed week, not the running one."""

@@ -9,6 +9,7 @@ letter variants (``aa``/``å``, ``ae``/``æ``, ``oe``/``ø``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -37,8 +38,12 @@ _VARIANTS = (
 _WORD = re.compile(r"[a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Fold *text* for comparison: case, accents, Danish variants, punctuation.
+
+    Pure, so its results are cached: ranking many urgent cases against the same
+    open cases folds each text once.
 
     >>> fold("Søren Åberg, Æblevej 7") == fold("soeren aaberg aeblevej 7")
     True
@@ -51,16 +56,9 @@ def fold(text: str) -> str:
     return " ".join(_WORD.findall(text))
 
 
+@functools.lru_cache(maxsize=16384)
 def _words(text: str | None) -> frozenset[str]:
     return frozenset(fold(text or "").split())
-
-
-def _similarity(first: str | None, second: str | None) -> float:
-    """Jaccard similarity of the folded words, 0 when either is empty."""
-    one, two = _words(first), _words(second)
-    if not one or not two:
-        return 0.0
-    return len(one & two) / len(one | two)
 
 
 def _date(text: str | None) -> date | None:
@@ -101,20 +99,41 @@ class Candidate:
     matches: tuple[Match, ...]
 
 
-def _matches(urgent: Case, target: Case) -> tuple[Match, ...]:
+@attrs.frozen
+class _Features:
+    """What a case is compared by, folded once."""
+
+    policy: str
+    words: tuple[tuple[str, int, frozenset[str]], ...]  # (field, points, words)
+    loss: date | None
+
+    @classmethod
+    def of(cls, case: Case) -> _Features:
+        return cls(
+            fold(case.field("policy_number") or "").replace(" ", ""),
+            tuple(
+                (name, points, _words(case.field(name)))
+                for name, points in (
+                    ("address", ADDRESS_POINTS),
+                    ("policyholder", NAME_POINTS),
+                )
+            ),
+            _date(case.field("loss_date")),
+        )
+
+
+def _matches(urgent: _Features, target: _Features) -> tuple[Match, ...]:
     found = []
-    policy, other = (
-        fold(urgent.field("policy_number") or ""),
-        fold(target.field("policy_number") or ""),
-    )
-    if policy and policy.replace(" ", "") == other.replace(" ", ""):
+    if urgent.policy and urgent.policy == target.policy:
         found.append(Match("policy_number", POLICY_POINTS, "exact"))
-    for name, points in (("address", ADDRESS_POINTS), ("policyholder", NAME_POINTS)):
-        share = _similarity(urgent.field(name), target.field(name))
-        if share > 0:
+    for (name, points, one), (_, _, two) in zip(
+        urgent.words, target.words, strict=True
+    ):
+        if one and two and (shared := len(one & two)):
+            share = shared / len(one | two)
             detail = "exact" if share == 1 else f"{share:.0%} of the words"
             found.append(Match(name, round(points * share, 2), detail))
-    loss, their = _date(urgent.field("loss_date")), _date(target.field("loss_date"))
+    loss, their = urgent.loss, target.loss
     if loss is not None and their is not None:
         days = abs((loss - their).days)
         if days in DATE_POINTS:
@@ -133,6 +152,7 @@ def link_candidates(
     case, then to the lower id.
     """
     ranked = []
+    features = _Features.of(urgent)
     for case in cases:
         if (
             case.insurer_id != urgent.insurer_id
@@ -141,7 +161,7 @@ def link_candidates(
             or case.status is not CaseStatus.OPEN
         ):
             continue
-        matches = _matches(urgent, case)
+        matches = _matches(features, _Features.of(case))
         if matches:
             score = round(sum(match.points for match in matches), 2)
             ranked.append(Candidate(case, score, matches))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,9 @@ from urgentcases._domain.model import Insurer, ReportPeriod, utc_instant
 from urgentcases.exceptions import InvalidPeriodError
 
 __all__ = ["Period", "due_periods", "period_containing"]
+
+
+_LABEL = re.compile(r"(?P<year>\d{4})-(?:W(?P<week>\d{2})|(?P<month>\d{2}))")
 
 
 def _first_day(kind: ReportPeriod, day: date) -> date:
@@ -46,6 +50,32 @@ class Period:
     def containing(cls, kind: ReportPeriod, day: date) -> Period:
         """The period of *kind* that *day* (a local date) lies in."""
         return cls(kind, _first_day(kind, day))
+
+    @classmethod
+    def parse(cls, label: str) -> Period:
+        """The period a `label` names: ``2026-W53`` (an ISO week) or ``2026-12``.
+
+        Raises:
+            InvalidPeriodError: *label* names no period.
+
+        >>> Period.parse("2026-W53").start
+        datetime.date(2026, 12, 28)
+        >>> Period.parse("2028-02").end
+        datetime.date(2028, 3, 1)
+        """
+        match = _LABEL.fullmatch(label.strip()) if isinstance(label, str) else None
+        try:
+            if match is None:
+                raise ValueError(label)
+            year, week, month = match["year"], match["week"], match["month"]
+            if week is not None:
+                start = date.fromisocalendar(int(year), int(week), 1)
+                return cls(ReportPeriod.WEEKLY, start)
+            return cls(ReportPeriod.MONTHLY, date(int(year), int(month), 1))
+        except ValueError:
+            raise InvalidPeriodError(
+                f"{label!r} names no period; expected e.g. 2026-W49 or 2026-12"
+            ) from None
 
     @property
     def end(self) -> date:
