@@ -1,7 +1,7 @@
-"""The ``urgentcases`` command line.
+"""The ``urgentcases`` command line: ``check``, ``demo`` and ``report``.
 
-Exit status: 0 when creation is allowed, 1 when it is refused, 2 for bad input
-(with a one-line error on standard error).
+Exit status: 0 on success (``check``: creation is allowed), 1 when ``check``
+refuses, 2 for bad input (with a one-line error on standard error).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,21 +67,98 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--lang", choices=["da", "en"], default="da")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    demo = commands.add_parser(
+        "demo",
+        help="tell a storm week into a SQLite file and write its reports",
+        description="The article's story on the embedded default: a storm night "
+        "of urgent cases in a SQLite file, refused attempts, first aid, the "
+        "insurer's notice, links and conversions, and the weekly reports as a "
+        "table, CSV, JSON and an SVG chart. Needs urgentcases[sql].",
+    )
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        help="folder for the database and the reports (default: a new temporary "
+        "folder, kept)",
+    )
+    demo.add_argument(
+        "--cases",
+        type=_positive,
+        default=2000,
+        help="urgent cases in the storm night (default: 2000)",
+    )
+    demo.add_argument("--seed", type=int, default=2026, help="random seed")
+    report = commands.add_parser(
+        "report",
+        help="write the urgent-case report of a period from a database",
+        description="Write the urgent-case report of an insurer for a period, or "
+        "for every period due since the last one (--due), counted inside the "
+        "database. For a host's scheduler. Needs urgentcases[sql].",
+    )
+    report.add_argument(
+        "--database",
+        required=True,
+        metavar="URL|FILE",
+        help="an SQLAlchemy URL (e.g. postgresql+psycopg://host/db) or a SQLite file",
+    )
+    report.add_argument("--insurer", required=True, help="the insurer's id")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--period",
+        metavar="LABEL",
+        help="an ISO week such as 2026-W49 or a month such as 2026-12",
+    )
+    which.add_argument(
+        "--due",
+        metavar="LAST",
+        help="every completed period after LAST, the label of the last report made",
+    )
+    report.add_argument(
+        "--now",
+        metavar="ISO-8601",
+        help="the instant that decides which periods are complete, with a UTC "
+        "offset (default: now)",
+    )
+    report.add_argument(
+        "--hours",
+        metavar="FILE.toml",
+        type=Path,
+        help="the insurer's office hours file, for its time zone (default: "
+        "Europe/Copenhagen)",
+    )
+    report.add_argument(
+        "--format", choices=["table", "csv", "json", "svg"], default="table"
+    )
+    report.add_argument("--lang", choices=["da", "en"], default="da")
+    report.add_argument(
+        "--output", type=Path, metavar="FILE", help="write here (default: stdout)"
+    )
     return parser
 
 
-def _instant(text: str | None) -> datetime:
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def _instant(text: str | None, option: str = "--at") -> datetime:
     if text is None:
         return datetime.now(UTC)
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise _BadInputError(
-            f"--at: {text!r} is not an ISO 8601 date and time"
+            f"{option}: {text!r} is not an ISO 8601 date and time"
         ) from None
     if at.tzinfo is None:
         raise _BadInputError(
-            f"--at: {text!r} has no UTC offset; add one, e.g. {text}+01:00 or {text}Z"
+            f"{option}: {text!r} has no UTC offset; "
+            f"add one, e.g. {text}+01:00 or {text}Z"
         )
     return at
 
@@ -110,15 +188,48 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_ALLOWED if decision else EXIT_REFUSED
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from urgentcases._demo import run_demo
+
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="urgentcases-demo-"))
+    run_demo(folder, cases=args.cases, seed=args.seed)
+    return EXIT_ALLOWED
+
+
+def _report(args: argparse.Namespace) -> int:
+    from urgentcases._reporting import periods_to_report, read_reports, write_reports
+
+    insurer, periods = periods_to_report(
+        args.insurer,
+        _office_hours(args.hours),
+        period=args.period,
+        last=args.due,
+        now=_instant(args.now, "--now"),
+    )
+    reports = read_reports(args.database, insurer, periods)
+    text = write_reports(reports, args.format, language=args.lang)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.output.write_text(text, encoding="utf-8", newline="")
+        except OSError as error:
+            raise _BadInputError(f"--output: {error}") from None
+    return EXIT_ALLOWED
+
+
+_COMMANDS = {"check": _check, "demo": _demo, "report": _report}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on *argv* (default: ``sys.argv[1:]``).
 
     Returns:
-        The exit status: 0 allowed, 1 refused, 2 bad input.
+        The exit status: 0 success or allowed, 1 refused, 2 bad input.
     """
     try:
         args = _parser().parse_args(argv)
-        return _check(args)
+        return _COMMANDS[args.command](args)
     except (_BadInputError, UrgentCasesError) as error:
         print(f"urgentcases: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
