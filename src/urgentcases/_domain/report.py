@@ -128,8 +128,8 @@ def case_facts(case: Case, end: datetime) -> CaseFacts:
         )
     if case.created_at >= end:
         raise InvalidPeriodError(f"case {case.id} was created at or after {end}")
-    resolution = Resolution.OPEN.value
-    resolved_at: datetime | None = None
+    converted_at: datetime | None = None
+    linked_at: datetime | None = None
     first_item: datetime | None = None
     items = 0
     task_types = []
@@ -143,10 +143,18 @@ def case_facts(case: Case, end: datetime) -> CaseFacts:
                 first_item = entry.at
         elif action is LogAction.TASK_ADDED:
             task_types.append(entry.reference("type") or "")
-        elif action is LogAction.CONVERTED:  # at most one of these two
-            resolved_at, resolution = entry.at, Resolution.CONVERTED.value
+        # The lifecycle allows one conversion or one link; should a log hold
+        # more, the latest of each counts and a conversion wins, as in SQL.
+        elif action is LogAction.CONVERTED:
+            converted_at = max(entry.at, converted_at or entry.at)
         elif action is LogAction.LINKED_INTO:
-            resolved_at, resolution = entry.at, Resolution.LINKED.value
+            linked_at = max(entry.at, linked_at or entry.at)
+    if converted_at is not None:
+        resolution, resolved_at = Resolution.CONVERTED.value, converted_at
+    elif linked_at is not None:
+        resolution, resolved_at = Resolution.LINKED.value, linked_at
+    else:
+        resolution, resolved_at = Resolution.OPEN.value, None
     return CaseFacts(
         partner_id=case.partner_id,
         office_id=case.office_id,

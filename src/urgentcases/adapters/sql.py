@@ -14,6 +14,7 @@ primary key, idempotency keys likewise. A link moves the tasks with one set-base
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from urgentcases._domain.forms import FieldError
@@ -38,6 +40,7 @@ from urgentcases._domain.model import (
     Task,
 )
 from urgentcases._domain.policy import Permission
+from urgentcases._domain.report import ReportCounts, Resolution
 from urgentcases.exceptions import (
     CaseNotFoundError,
     ConflictError,
@@ -582,6 +585,60 @@ class SqlCases:
             ).scalar_one()
         )
 
+    def report_counts(
+        self, insurer_id: str, start: datetime, end: datetime
+    ) -> ReportCounts:
+        """See `ReportingRepository.report_counts`: counted in the database.
+
+        One statement (see `_report_statement`) returns a row per group and
+        per minute value, however many cases there are; the rows are summed
+        into the counts here.
+
+        Raises:
+            StorageError: The database failed, or is neither SQLite nor
+                PostgreSQL.
+        """
+        dialect = self._connection.dialect.name
+        if dialect not in ("sqlite", "postgresql"):
+            raise StorageError(
+                f"the report is counted in SQLite or PostgreSQL, not in {dialect}"
+            )
+        statement = _report_statement(dialect, insurer_id, start, end)
+        with _translated():  # SQLite runs the statement as its rows are read
+            rows = self._connection.execute(statement).all()
+        groups: Counter[tuple[str, str, str | None, str, bool, str]] = Counter()
+        to_resolution: dict[tuple[str, int], int] = {}
+        to_first_item: dict[int, int] = {}
+        tasks: Counter[str] = Counter()
+        items = 0
+        for row in rows:
+            n = int(row.n)
+            if row.part == _GROUPS:
+                groups[
+                    (
+                        row.partner_id,
+                        row.office_id,
+                        row.event_code,
+                        row.permission,
+                        bool(row.outside_hours),
+                        row.resolution,
+                    )
+                ] += n
+                for task_type in json.loads(row.task_types or "[]"):
+                    tasks[task_type] += n
+                items += int(row.items)
+            elif row.part == _TO_RESOLUTION:
+                to_resolution[(row.resolution, int(row.minutes))] = n
+            else:
+                to_first_item[int(row.minutes)] = n
+        return ReportCounts(
+            groups=groups,
+            to_resolution=to_resolution,
+            to_first_item=to_first_item,
+            tasks=tasks,
+            items=items,
+        )
+
     def next_number(self, insurer_id: str) -> int:
         """See `CaseRepository.next_number`."""
         return self._unit.storage.next_number(insurer_id)
@@ -741,6 +798,225 @@ def _where(query: CaseQuery) -> Any:
         )
         conditions.append(sa.or_(cases.c.partner_id == user.partner_id, has_task))
     return sa.and_(*conditions)
+
+
+# -- the report (R17) ----------------------------------------------------------------
+#
+# `SqlCases.report_counts` counts in the database what `aggregate` counts over the
+# `case_facts` of a period's urgent cases, in one statement:
+#
+#   per_case  the insurer's urgent cases (permission set) created in [start, end),
+#             each joined to its own log entries before `end` that the report
+#             reads, GROUP BY case: item count, first item, conversion, link,
+#             and the list of its tasks' types
+#   facts     per case: the `CaseFacts` columns (resolution, whole minutes, ...)
+#   then      UNION ALL of three GROUP BYs over facts, each row tagged with its
+#             part: cases and items per group and list of task types (the
+#             groups, the tasks per type and the item total are summed from
+#             these), cases per (resolution, minutes), cases per minutes to the
+#             first item.
+#
+# Only two expressions depend on the dialect: whole minutes between two stored
+# timestamps, and the task type in a log entry's JSON references.
+
+_GROUPS, _TO_RESOLUTION, _TO_FIRST_ITEM = "groups", "to_resolution", "to_first_item"
+_MICROSECONDS_PER_MINUTE = 60_000_000
+
+
+def _sqlite_microseconds(at: Any) -> Any:
+    """Microseconds since the epoch of a timestamp stored by SQLAlchemy on SQLite.
+
+    SQLite has no timestamp type: SQLAlchemy stores text such as
+    ``2026-12-05 22:00:00.123456``. ``julianday`` is a float and loses the
+    microseconds, so the whole seconds (``strftime('%s', ...)`` of the first 19
+    characters) and the six digits after the point are read as integers.
+    """
+    seconds = sa.cast(sa.func.strftime("%s", sa.func.substr(at, 1, 19)), sa.Integer)
+    fraction = sa.cast(sa.func.substr(at, 21, 6), sa.Integer)
+    return seconds * 1_000_000 + fraction
+
+
+def _whole_minutes(dialect: str, start: Any, end: Any) -> Any:
+    """Whole minutes from *start* to *end* as `report._minutes` counts them.
+
+    Rounded down, 0 when *end* is earlier, NULL when *end* is NULL, and exact to
+    the microsecond: integer microseconds on SQLite; on PostgreSQL ``EXTRACT
+    (EPOCH FROM interval)``, an exact numeric, and ``div``. Both truncate toward
+    zero, which rounds down here: the span divided is never negative.
+    """
+    if dialect == "postgresql":
+        minutes = sa.func.div(sa.extract("epoch", end - start), 60)
+    else:
+        span = _sqlite_microseconds(end) - _sqlite_microseconds(start)
+        minutes = span // _MICROSECONDS_PER_MINUTE  # integers: SQL's plain "/"
+    return sa.case((end < start, 0), else_=sa.cast(minutes, sa.Integer))
+
+
+def _task_type(dialect: str, refs: Any) -> Any:
+    """The ``type`` reference of a log entry's JSON references, or ``''``.
+
+    The references are a JSON list of ``[name, value]`` pairs, and names are
+    unique within an entry (keyword arguments of `lifecycle._entry`). A task's
+    entry has ``type`` second (`lifecycle._task_entries`): that position is read
+    directly, and any other layout falls back to searching the pairs, so that
+    the result is always what `LogEntry.reference` returns.
+    """
+    second_name: Any
+    second_value: Any
+    search: Any
+    if dialect == "postgresql":
+        pairs = sa.cast(refs, postgresql.JSONB)
+        second = pairs.op("->")(sa.literal_column("1"))
+        second_name = second.op("->>")(sa.literal_column("0"))
+        second_value = second.op("->>")(sa.literal_column("1"))
+        # strict: no implicit unwrapping of the pairs; silent: skip odd ones.
+        search = sa.func.jsonb_path_query_first(
+            pairs,
+            sa.literal_column("""'strict $[*] ? (@[0] == "type")[1]'"""),
+            sa.literal_column("'{}'"),
+            sa.true(),
+        ).op("#>>")(sa.literal_column("'{}'"))
+    else:
+        second_name = sa.func.json_extract(refs, "$[1][0]")
+        second_value = sa.func.json_extract(refs, "$[1][1]")
+        pair = sa.func.json_each(refs).table_valued("key", "value").alias("pair")
+        search = (  # json_each walks the list in order
+            sa.select(sa.func.json_extract(pair.c.value, "$[1]"))
+            .where(sa.func.json_extract(pair.c.value, "$[0]") == "type")
+            .limit(1)
+            .scalar_subquery()
+        )
+    found = sa.case((second_name == "type", second_value), else_=search)
+    return sa.func.coalesce(found, "")
+
+
+def _task_types(dialect: str, task_type: Any, added: Any) -> Any:
+    """A case's task types as a JSON list, in any order: the types of *added*."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.json_agg(task_type).filter(added), sa.Text)
+    return sa.func.json_group_array(task_type).filter(added)
+
+
+def _report_statement(
+    dialect: str, insurer_id: str, start: datetime, end: datetime
+) -> Any:
+    """The statement of `SqlCases.report_counts`; see the comment above."""
+    until = _naive_utc(end)
+    action = log.c.action
+
+    def when(what: LogAction, value: Any) -> Any:
+        return sa.case((action == what.value, value))
+
+    # Grouped by the listing index's columns, which hold the primary key:
+    # SQLite walks the period in that index and aggregates each case as it
+    # goes, without sorting; PostgreSQL may select the other columns of
+    # uc_cases because its primary key is grouped. A case has at most one
+    # conversion or link (the lifecycle allows one); MAX merely picks it.
+    per_case = (
+        sa.select(
+            cases.c.created_at,
+            cases.c.partner_id,
+            cases.c.office_id,
+            cases.c.event_code,
+            cases.c.permission,
+            cases.c.outside_hours,
+            sa.func.count(when(LogAction.ITEM_REPORTED, 1)).label("item_count"),
+            sa.func.min(when(LogAction.ITEM_REPORTED, log.c.at)).label("first_item"),
+            sa.func.max(when(LogAction.CONVERTED, log.c.at)).label("converted_at"),
+            sa.func.max(when(LogAction.LINKED_INTO, log.c.at)).label("linked_at"),
+            _task_types(
+                dialect,
+                _task_type(dialect, log.c.refs),
+                action == LogAction.TASK_ADDED.value,
+            ).label("task_types"),
+        )
+        .select_from(
+            cases.outerjoin(
+                log,
+                sa.and_(
+                    log.c.insurer_id == cases.c.insurer_id,
+                    log.c.case_id == cases.c.id,
+                    log.c.at < until,
+                    action.in_(
+                        [
+                            LogAction.ITEM_REPORTED.value,
+                            LogAction.CONVERTED.value,
+                            LogAction.LINKED_INTO.value,
+                            LogAction.TASK_ADDED.value,
+                        ]
+                    ),
+                ),
+            )
+        )
+        .where(
+            cases.c.insurer_id == insurer_id,
+            cases.c.permission.is_not(None),
+            cases.c.created_at >= _naive_utc(start),
+            cases.c.created_at < until,
+        )
+        .group_by(cases.c.insurer_id, cases.c.created_at, cases.c.id)
+        .cte("per_case")
+    )
+    resolved_at = sa.func.coalesce(per_case.c.converted_at, per_case.c.linked_at)
+    # Every branch below reads it, so both databases compute it once.
+    facts = sa.select(
+        per_case.c.partner_id,
+        per_case.c.office_id,
+        per_case.c.event_code,
+        per_case.c.permission,
+        sa.func.coalesce(per_case.c.outside_hours, sa.false()).label("outside_hours"),
+        sa.case(
+            (per_case.c.converted_at.is_not(None), Resolution.CONVERTED.value),
+            (per_case.c.linked_at.is_not(None), Resolution.LINKED.value),
+            else_=Resolution.OPEN.value,
+        ).label("resolution"),
+        _whole_minutes(dialect, per_case.c.created_at, resolved_at).label(
+            "to_resolution"
+        ),
+        _whole_minutes(dialect, per_case.c.created_at, per_case.c.first_item).label(
+            "to_first_item"
+        ),
+        per_case.c.item_count,
+        per_case.c.task_types,
+    ).cte("facts")
+
+    def part(name: str) -> Any:
+        return sa.literal_column(f"'{name}'", sa.String).label("part")
+
+    none = sa.null()
+    n = sa.func.count().label("n")
+    group = (
+        facts.c.partner_id,
+        facts.c.office_id,
+        facts.c.event_code,
+        facts.c.permission,
+        facts.c.outside_hours,
+        facts.c.resolution,
+        facts.c.task_types,
+    )
+    return sa.union_all(
+        sa.select(
+            part(_GROUPS),
+            *group,
+            none.label("minutes"),
+            n,
+            sa.func.sum(facts.c.item_count).label("items"),
+        ).group_by(*group),
+        sa.select(
+            part(_TO_RESOLUTION),
+            *[none] * 5,
+            facts.c.resolution,
+            none,
+            facts.c.to_resolution,
+            n,
+            none,
+        )
+        .where(facts.c.to_resolution.is_not(None))
+        .group_by(facts.c.resolution, facts.c.to_resolution),
+        sa.select(part(_TO_FIRST_ITEM), *[none] * 7, facts.c.to_first_item, n, none)
+        .where(facts.c.to_first_item.is_not(None))
+        .group_by(facts.c.to_first_item),
+    )
 
 
 class SqlUnitOfWork:
