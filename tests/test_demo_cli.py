@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import json
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,6 +106,26 @@ class TestDemo:
         assert status == 0
         reports = json.loads((tmp_path / "report.json").read_text("utf-8"))
         assert reports[2]["created"] == 6
+
+    def test_a_folder_it_cannot_make_is_bad_input(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--dir naming a file: one line and status 2, no traceback."""
+        occupied = tmp_path / "a-file"
+        occupied.write_text("", encoding="utf-8")
+        status, out, err = run(capsys, "demo", "--dir", str(occupied))
+        assert (status, out) == (2, "")
+        assert err.startswith("urgentcases: error: --dir: ")
+        assert err.count("\n") == 1
+
+    def test_without_the_sql_extra_it_says_what_to_install(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """No SQLAlchemy: a pointer to urgentcases[sql], not an ImportError."""
+        monkeypatch.setitem(sys.modules, "sqlalchemy", None)
+        status, out, err = run(capsys, "demo", "--cases", "1")
+        assert (status, out) == (2, "")
+        assert "urgentcases[sql]" in err
 
     def test_a_bad_case_count_is_bad_input(
         self, capsys: pytest.CaptureFixture[str]

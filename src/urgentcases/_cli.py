@@ -191,8 +191,17 @@ def _check(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from urgentcases._demo import run_demo
 
+    try:
+        import sqlalchemy  # noqa: F401  (the demo's SQLite file needs it)
+    except ImportError:
+        raise _BadInputError(
+            "the demo needs the SQL extra: pip install 'urgentcases[sql]'"
+        ) from None
     folder = args.dir or Path(tempfile.mkdtemp(prefix="urgentcases-demo-"))
-    run_demo(folder, cases=args.cases, seed=args.seed)
+    try:
+        run_demo(folder, cases=args.cases, seed=args.seed)
+    except OSError as error:
+        raise _BadInputError(f"--dir: {error}") from None
     return EXIT_ALLOWED
 
 
