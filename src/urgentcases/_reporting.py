@@ -1,8 +1,8 @@
 """``urgentcases report``: the urgent-case report of stored cases, for a scheduler.
 
-The command runs with the database's credentials, as a host's job does, so it
-reads the counts straight from the SQL adapter rather than through a user's
-request to the service.
+The command runs with the database's credentials, as a host's job does: it asks
+the service for each report as a job user of the insurer at the report's
+authority level, so it counts exactly as a portal's request does.
 """
 
 from __future__ import annotations
@@ -12,14 +12,23 @@ from datetime import datetime
 from pathlib import Path
 
 from urgentcases._domain.calendar import Language
-from urgentcases._domain.model import Insurer
+from urgentcases._domain.lifecycle import REPORT_AUTHORITY_LEVEL
+from urgentcases._domain.model import Insurer, InsurerUser
 from urgentcases._domain.office_hours import OfficeHours
 from urgentcases._domain.periods import Period, due_periods
 from urgentcases._domain.report import Report, report_bounds
 from urgentcases.exceptions import InvalidPeriodError, StorageError
 from urgentcases.exports import report_csv, report_json, report_svg, report_table
+from urgentcases.service import UrgentCaseService
 
 __all__ = ["periods_to_report", "read_reports", "write_reports"]
+
+
+def _scheduler(insurer: Insurer) -> InsurerUser:
+    """The job, acting for the insurer at the level the report needs."""
+    return InsurerUser(
+        "urgentcases-report", insurer.id, authority_level=REPORT_AUTHORITY_LEVEL
+    )
 
 
 def periods_to_report(
@@ -77,14 +86,11 @@ def read_reports(
             raise StorageError(f"no SQLite file {database!r}")
         engine = sqlite_engine(database)
     try:
-        storage = SqlStorage(engine)
-        reports = []
-        for period in periods:
-            start, end = report_bounds(insurer, period)
-            with storage.unit_of_work() as unit:
-                counts = unit.cases.report_counts(insurer.id, start, end)
-            reports.append(Report.from_counts(insurer, period, counts))
-        return reports
+        service = UrgentCaseService(SqlStorage(engine).unit_of_work)
+        return [
+            service.period_report(user=_scheduler(insurer), insurer=insurer, period=p)
+            for p in periods
+        ]
     except sa.exc.SQLAlchemyError as error:
         raise StorageError(f"cannot read the database: {error}") from None
     finally:

@@ -180,13 +180,16 @@ def _sorted_counts(
 
     Pairs with the same key are added up.
     """
-    if isinstance(counts, Mapping):
-        totals = counts
-    else:
-        totals = Counter()
-        for key, n in counts:
-            totals[key] += n
+    totals = counts if isinstance(counts, Mapping) else _summed(counts)
     return tuple(sorted(((k, n) for k, n in totals.items() if n), key=_none_first))
+
+
+def _summed(pairs: Iterable[tuple[Any, int]]) -> Counter[Any]:
+    """The counts of ``(key, n)`` pairs added up per key."""
+    totals: Counter[Any] = Counter()
+    for key, n in pairs:
+        totals[key] += n
+    return totals
 
 
 def _none_first(pair: tuple[Any, int]) -> tuple[Any, ...]:
@@ -306,11 +309,8 @@ def _nearest_rank(pairs: list[tuple[int, int]], total: int, percent: int) -> int
 
 def _tally(pairs: Iterable[tuple[Any, int]]) -> tuple[tuple[Any, int], ...]:
     """Sum counts per key; most first, then by key (None first)."""
-    totals: Counter[Any] = Counter()
-    for key, n in pairs:
-        totals[key] += n
     return tuple(
-        sorted(totals.items(), key=lambda pair: (-pair[1], *_none_first(pair)))
+        sorted(_summed(pairs).items(), key=lambda pair: (-pair[1], *_none_first(pair)))
     )
 
 
